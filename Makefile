@@ -1,0 +1,51 @@
+# Build Your Own Redis in Go: `make` lists what you can do.
+
+STEPS   := 01-tcp-echo
+MODULES := shared $(STEPS)
+PORT    ?= 6380
+ARGS    ?=
+COURSE  := go run ./shared/cmd/course
+
+# STEP=03 names the step folder 03-get-set.
+STEP_DIR  = $(firstword $(wildcard $(STEP)-*))
+PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' $$((10#$(STEP) - 1)))-*))
+
+.DEFAULT_GOAL := help
+.PHONY: help test check diff fmt-check vet $(STEPS)
+
+help:
+	@echo "Build Your Own Redis in Go"
+	@echo
+	@echo "  make 01-tcp-echo        build and run that step's server on 127.0.0.1:$(PORT)"
+	@echo "                          (PORT=7000 make ... for another port, ARGS='--bind 0.0.0.0' for more flags)"
+	@echo "  make check STEP=01      which of that step's exercises pass"
+	@echo "  make diff STEP=02       what that step added to the one before it (Go files)"
+	@echo "  make test               every test of every step, and the exercise proofs"
+	@echo
+	@echo "Steps: $(STEPS)"
+
+# Build the step's server and run it in the foreground; Ctrl-C stops it cleanly.
+$(STEPS):
+	@mkdir -p bin
+	cd $@ && go build -o ../bin/$@ .
+	exec ./bin/$@ --port $(PORT) $(ARGS)
+
+test: fmt-check vet
+	@for s in $(STEPS); do $(COURSE) prove $$s || exit 1; done
+	@$(COURSE) test $(MODULES)
+
+fmt-check:
+	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	@for m in $(MODULES); do (cd $$m && go vet ./... && go vet -tags solution ./...) || exit 1; done
+
+check:
+	@test -n "$(STEP_DIR)" || { echo "usage: make check STEP=03"; exit 2; }
+	@$(COURSE) check $(STEP_DIR)
+
+diff:
+	@test -n "$(STEP_DIR)" -a -n "$(PREV_DIR)" || { echo "usage: make diff STEP=03 (from step 02 on)"; exit 2; }
+	@for f in $$(ls $(PREV_DIR)/*.go $(STEP_DIR)/*.go | xargs -n1 basename | sort -u); do \
+		diff -uN --label $(PREV_DIR)/$$f --label $(STEP_DIR)/$$f $(PREV_DIR)/$$f $(STEP_DIR)/$$f; \
+	done; true

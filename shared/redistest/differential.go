@@ -1,0 +1,71 @@
+package redistest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Exchange is one request and the exact replies real Redis gives to it.
+type Exchange struct {
+	// Send is written to the connection as it is: one command, a pipelined batch, or
+	// deliberately malformed bytes.
+	Send string
+	// Want is the exact bytes of each reply, in order, as real Redis sends them.
+	Want []string
+	// Closed says the server closes the connection after these replies.
+	Closed bool
+	// Normalize, when set, rewrites each reply from both servers before it is compared. It is
+	// for replies that legitimately differ (a server version, a client id); say why where you
+	// set it.
+	Normalize func(reply string) string
+}
+
+// Differential sends each exchange's bytes, in order on one connection (a fresh connection
+// after one that closes), to the step server at ours and to a real redis-server started with
+// redisArgs, and requires both to give exactly the replies in Want and to close the
+// connection exactly where Want says. Checking both against Want proves Want is Redis's real
+// behaviour, not our memory of it. Without redis-server the "redis" half is skipped with a
+// notice (or fails, with REQUIRE_REDIS=1), and the step server is still checked.
+func Differential(t *testing.T, ours string, exchanges []Exchange, redisArgs ...string) {
+	t.Helper()
+	Both(t, ours, func(t *testing.T, addr string) { RunExchanges(t, addr, exchanges) }, redisArgs...)
+}
+
+// RunExchanges runs exchanges against one server (see Differential). After the last exchange,
+// unless it closed the connection, it checks that the connection still answers PING.
+func RunExchanges(t *testing.T, addr string, exchanges []Exchange) {
+	t.Helper()
+	conn := Dial(t, addr)
+	lastClosed := false
+	for i, ex := range exchanges {
+		conn.Send(ex.Send)
+		for j, want := range ex.Want {
+			got := conn.RawReply()
+			if ex.Normalize != nil {
+				got = ex.Normalize(got)
+			}
+			require.Equal(t, want, got, "exchange %d (%s), reply %d", i+1, Describe(short(ex.Send)), j+1)
+		}
+		lastClosed = ex.Closed
+		if ex.Closed {
+			conn.ExpectClosed()
+			conn = Dial(t, addr)
+		}
+	}
+	if lastClosed {
+		return
+	}
+	// The connection must still be usable where Redis keeps it open. An inline PING, which
+	// every step answers (step 01 has no RESP parser yet).
+	conn.Send("PING\r\n")
+	assert.Equal(t, "+PONG\r\n", conn.RawReply(), "the connection should stay open")
+}
+
+func short(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}

@@ -1,0 +1,168 @@
+package redistest
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// RequireRedisEnv is the environment variable that turns "real Redis tool not installed"
+// from a skip into a failure.
+const RequireRedisEnv = "REQUIRE_REDIS"
+
+// RequireTool returns the path of a real Redis program (redis-server, redis-cli, ...). When
+// it is not installed the test is skipped with a notice, or fails if REQUIRE_REDIS=1.
+func RequireTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if os.Getenv(RequireRedisEnv) == "1" {
+		t.Fatalf("%s is not installed, and %s=1 says the real Redis tools must be", name, RequireRedisEnv)
+	}
+	t.Skipf("NOTICE: %s is not installed, so this comparison with real Redis did not run "+
+		"(install redis-server and redis-tools, see README.md)", name)
+	return ""
+}
+
+// StartRedis starts a real redis-server on a free port on 127.0.0.1, with no persistence and
+// its files in a temporary directory, plus any further config directives in args (as
+// "--databases", "1"). It returns the address, and stops the server when the test ends.
+func StartRedis(t testing.TB, args ...string) string {
+	t.Helper()
+	bin := RequireTool(t, "redis-server")
+	var lastLog string
+	for range 3 { // another process may take the free port between probe and bind
+		port := freePort(t)
+		addr, log, ok := startRedisOn(t, bin, port, args)
+		if ok {
+			return addr
+		}
+		lastLog = log
+	}
+	t.Fatalf("redis-server did not start:\n%s", lastLog)
+	return ""
+}
+
+func startRedisOn(t testing.TB, bin string, port int, args []string) (addr, log string, ok bool) {
+	dir := t.TempDir()
+	argv := append([]string{
+		"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--dir", dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", "",
+	}, args...)
+	cmd := exec.Command(bin, argv...)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+
+	// redis-server logs "Ready to accept connections" once it listens: wait for that line
+	// rather than guessing a delay. The log is kept for the failure message.
+	var logged strings.Builder
+	ready, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		lines := bufio.NewScanner(stdout)
+		signalled := false
+		for lines.Scan() { // read to the end, so the server never blocks on a full pipe
+			if signalled {
+				continue
+			}
+			logged.WriteString(lines.Text() + "\n")
+			if strings.Contains(lines.Text(), "Ready to accept connections") {
+				signalled = true
+				close(ready)
+			}
+		}
+	}()
+	select {
+	case <-ready:
+	case <-done: // exited before it was ready
+	case <-time.After(hangGuard):
+	}
+	if !isClosedChan(ready) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		<-done
+		return "", logged.String(), false
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	})
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "", true
+}
+
+func isClosedChan(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// freePort asks the kernel for a port that is free right now.
+func freePort(t testing.TB) int {
+	ln := Listen(t)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// RedisCLI runs redis-cli against addr with args and returns what it printed (stdout and
+// stderr). Like redis-cli, a command's error reply is printed, not a failure; a redis-cli
+// that cannot run or connect fails the test.
+func RedisCLI(t testing.TB, addr string, args ...string) string {
+	t.Helper()
+	return runTool(t, "redis-cli", addr, "", args)
+}
+
+// RedisCLIStdin runs redis-cli with commands on standard input, one per line, as
+// `redis-cli < commands.txt` does.
+func RedisCLIStdin(t testing.TB, addr, stdin string, args ...string) string {
+	t.Helper()
+	return runTool(t, "redis-cli", addr, stdin, args)
+}
+
+// RedisBenchmark runs redis-benchmark against addr with args and returns its output.
+func RedisBenchmark(t testing.TB, addr string, args ...string) string {
+	t.Helper()
+	return runTool(t, "redis-benchmark", addr, "", args)
+}
+
+func runTool(t testing.TB, name, addr, stdin string, args []string) string {
+	t.Helper()
+	bin := RequireTool(t, name)
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, append([]string{"-h", host, "-p", port}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s %s:\n%s", name, strings.Join(args, " "), out)
+	return string(out)
+}
+
+// Both runs test once against the step server at ours and once against a real redis-server
+// started with redisArgs, as subtests named "ours" and "redis". Use it for behaviour that
+// cannot be written as an Exchange (a go-redis or redis-cli session): the same assertions
+// then hold for both servers.
+func Both(t *testing.T, ours string, test func(t *testing.T, addr string), redisArgs ...string) {
+	t.Run("ours", func(t *testing.T) { test(t, ours) })
+	t.Run("redis", func(t *testing.T) { test(t, StartRedis(t, redisArgs...)) })
+}
+
+// Describe renders raw bytes for a failure message.
+func Describe(raw string) string { return fmt.Sprintf("%q", raw) }

@@ -1,0 +1,76 @@
+// Package redistest is the test harness every step uses: it starts a step's server on a free
+// port, talks to it with raw bytes, go-redis, redis-cli and redis-benchmark, starts a real
+// redis-server to compare with, and runs the same exchange against both.
+//
+// Tests that need a real Redis tool skip with a notice when it is not installed, and fail
+// instead when the environment sets REQUIRE_REDIS=1 (CI does).
+package redistest
+
+import (
+	"errors"
+	"net"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Server is what a step's server offers the harness: serve on a listener until closed.
+type Server interface {
+	// Serve accepts connections on ln until Close; it returns nil after Close.
+	Serve(ln net.Listener) error
+	// Close stops accepting, closes every client connection, and waits for them to finish.
+	Close() error
+}
+
+// Start runs srv on 127.0.0.1 on a free port and returns its address. The server is closed,
+// and Serve's result checked, when the test ends.
+func Start(t testing.TB, srv Server) string {
+	return StartOn(t, srv, Listen(t))
+}
+
+// StartOn runs srv on ln (for a wrapped listener, see OneByteAtATime).
+func StartOn(t testing.TB, srv Server, ln net.Listener) string {
+	t.Helper()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		require.NoError(t, srv.Close())
+		require.NoError(t, <-served, "Serve returned an error")
+	})
+	return ln.Addr().String()
+}
+
+// Listen returns a listener on 127.0.0.1 on a port the kernel picks.
+func Listen(t testing.TB) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	return ln
+}
+
+// OneByteAtATime wraps ln so that every read the server makes from an accepted connection
+// returns at most one byte: the most fragmented delivery TCP allows, made deterministic.
+func OneByteAtATime(ln net.Listener) net.Listener { return oneByteListener{ln} }
+
+type oneByteListener struct{ net.Listener }
+
+func (l oneByteListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return oneByteConn{c}, nil
+}
+
+type oneByteConn struct{ net.Conn }
+
+func (c oneByteConn) Read(p []byte) (int, error) {
+	if len(p) > 1 {
+		p = p[:1]
+	}
+	return c.Conn.Read(p)
+}
+
+// IsClosedError reports whether err is what a server's Accept returns after its listener was
+// closed, i.e. the normal end of Serve.
+func IsClosedError(err error) bool { return errors.Is(err, net.ErrClosed) }

@@ -1,0 +1,292 @@
+// Package resp speaks the Redis Serialization Protocol (RESP) for servers and clients.
+//
+// A server reads requests with [Reader] and answers with [Writer]; a client (the tests, the
+// benchmark) reads answers with [ReplyReader]. The rules, limits and error texts are Redis 7.0's:
+// where this package and a real redis-server disagree, the package is wrong.
+//
+//	r := resp.NewReader(conn)
+//	w := resp.NewWriter(conn)
+//	for {
+//		args, err := r.ReadCommand() // e.g. [][]byte{[]byte("SET"), []byte("k"), []byte("v")}
+//		...
+//		w.SimpleString("OK")
+//		w.Flush()
+//	}
+package resp
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"slices"
+)
+
+// Redis's limits on a request. Each exists so that a client cannot make the server hold
+// unbounded memory for a command it has not finished sending.
+const (
+	// MaxInlineSize is PROTO_INLINE_MAX_SIZE: the longest inline command line, and the
+	// longest "*<count>" or "$<length>" header line.
+	MaxInlineSize = 64 * 1024
+	// MaxBulkLen is proto-max-bulk-len: the largest single argument (512 MiB).
+	MaxBulkLen = 512 * 1024 * 1024
+	// MaxArgs is the largest argument count Redis 7.0 accepts (INT_MAX).
+	MaxArgs = 1<<31 - 1
+	// readBufferSize is how much Redis reads from a socket at once (PROTO_IOBUF_LEN).
+	readBufferSize = 16 * 1024
+	// chunkSize caps how much memory a declared length can claim before its bytes arrive.
+	chunkSize = 16 * 1024
+)
+
+// ProtocolError is a request the server cannot parse. Redis answers it with
+// "-ERR Protocol error: <text>" and then closes the connection, because after a framing error
+// it can no longer tell where the next command starts.
+type ProtocolError struct{ text string }
+
+func (e *ProtocolError) Error() string { return "Protocol error: " + e.text }
+
+// Reply is the error reply a server sends before closing: "ERR Protocol error: ...".
+func (e *ProtocolError) Reply() string { return "ERR " + e.Error() }
+
+// The protocol errors Redis 7.0 sends, with its exact texts.
+var (
+	ErrInvalidMultibulkLength = &ProtocolError{"invalid multibulk length"}
+	ErrInvalidBulkLength      = &ProtocolError{"invalid bulk length"}
+	ErrUnbalancedQuotes       = &ProtocolError{"unbalanced quotes in request"}
+	ErrTooBigInline           = &ProtocolError{"too big inline request"}
+	ErrTooBigMultibulkCount   = &ProtocolError{"too big mbulk count string"}
+	ErrTooBigBulkCount        = &ProtocolError{"too big bulk count string"}
+)
+
+// errExpectedDollar builds "expected '$', got 'X'" for an array element that is not a bulk string.
+func errExpectedDollar(got byte) *ProtocolError {
+	return &ProtocolError{"expected '$', got '" + string([]byte{got}) + "'"}
+}
+
+// errLineTooLong is returned by readLine when no terminator came within MaxInlineSize bytes;
+// the caller turns it into the error Redis gives for that kind of line.
+var errLineTooLong = errors.New("line too long")
+
+// Reader reads commands from a client connection. It accepts both forms Redis accepts:
+//
+//   - the multibulk form every client library sends: "*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n"
+//   - the inline form a person types into telnet or nc: "ECHO hi\r\n"
+//
+// Any number of commands may arrive in one read (pipelining), and a command may arrive split
+// across any number of reads: the bufio.Reader underneath hides both.
+type Reader struct {
+	br *bufio.Reader
+}
+
+// NewReader returns a Reader that reads from rd through a buffer the size Redis reads with.
+func NewReader(rd io.Reader) *Reader {
+	return &Reader{br: bufio.NewReaderSize(rd, readBufferSize)}
+}
+
+// Buffered reports how many bytes have been read from the connection but not parsed yet.
+// Zero means the client has nothing more in flight that the server has seen.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// ReadCommand returns the next command's arguments; args[0] is the command name. Empty inline
+// lines and "*0"/"*-1" headers are skipped, as Redis skips them. The error is io.EOF when the
+// client closed between commands, a *ProtocolError for a malformed request, or the I/O error.
+func (r *Reader) ReadCommand() ([][]byte, error) {
+	for {
+		first, err := r.br.Peek(1)
+		if err != nil {
+			return nil, err
+		}
+		var args [][]byte
+		if first[0] == '*' {
+			args, err = r.readMultibulk()
+		} else {
+			args, err = r.readInline()
+		}
+		if err != nil || len(args) > 0 {
+			return args, err
+		}
+	}
+}
+
+// readMultibulk reads "*<count>\r\n" followed by count bulk strings "$<len>\r\n<bytes>\r\n".
+func (r *Reader) readMultibulk() ([][]byte, error) {
+	r.br.Discard(1) // the '*' that ReadCommand peeked at
+	count, ok, err := r.readHeader()
+	if errors.Is(err, errLineTooLong) {
+		return nil, ErrTooBigMultibulkCount
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok || count > MaxArgs {
+		return nil, ErrInvalidMultibulkLength
+	}
+	if count <= 0 {
+		return nil, nil
+	}
+	// The count is only a claim: allocate for what is likely, and let append grow the slice as
+	// arguments really arrive, so "*2147483647\r\n" followed by nothing costs nothing.
+	args := make([][]byte, 0, min(count, 1024))
+	for range count {
+		arg, err := r.readBulk()
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+	}
+	return args, nil
+}
+
+// readBulk reads one "$<len>\r\n<bytes>\r\n" element of a multibulk request.
+func (r *Reader) readBulk() ([]byte, error) {
+	prefix, err := r.br.ReadByte()
+	if err != nil {
+		return nil, noEOF(err)
+	}
+	if prefix != '$' {
+		return nil, errExpectedDollar(prefix)
+	}
+	size, ok, err := r.readHeader()
+	if errors.Is(err, errLineTooLong) {
+		return nil, ErrTooBigBulkCount
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !ok || size < 0 || size > MaxBulkLen {
+		return nil, ErrInvalidBulkLength
+	}
+	// Like the count, the length is a claim: read the bytes in chunks so that memory grows
+	// with the data received, not with the number declared.
+	arg := make([]byte, 0, min(size, chunkSize))
+	for int64(len(arg)) < size {
+		n := int(min(size-int64(len(arg)), chunkSize))
+		arg = slices.Grow(arg, n)[:len(arg)+n]
+		if _, err := io.ReadFull(r.br, arg[len(arg)-n:]); err != nil {
+			return nil, noEOF(err)
+		}
+	}
+	// Redis skips the two bytes after the data without checking that they are "\r\n"
+	// ("*1\r\n$4\r\nPINGXX" is a PING), so we do too.
+	if _, err := r.br.Discard(2); err != nil {
+		return nil, noEOF(err)
+	}
+	return arg, nil
+}
+
+// readHeader reads the number of a "*<count>" or "$<len>" header; ok is false when it is not
+// a valid integer. Redis looks for the '\r' and skips the byte after it without checking that
+// it is '\n'. The length limit counts the '*' or '$' already consumed, as Redis counts its
+// query buffer from there.
+func (r *Reader) readHeader() (n int64, ok bool, err error) {
+	line, err := r.readLine('\r', MaxInlineSize-1)
+	if err != nil {
+		return 0, false, err
+	}
+	n, ok = parseInt(line) // parse before the next read reuses the buffer line points into
+	if _, err := r.br.Discard(1); err != nil {
+		return 0, false, noEOF(err)
+	}
+	return n, ok, nil
+}
+
+// readLine returns the bytes before the next terminator and consumes the terminator. It fails
+// with errLineTooLong as soon as more than limit bytes are buffered with no terminator among
+// them, as Redis does, rather than waiting for a terminator that may never come. The returned
+// slice may point into the read buffer: it is valid until the next read.
+func (r *Reader) readLine(terminator byte, limit int) ([]byte, error) {
+	var line []byte
+	for {
+		if r.br.Buffered() == 0 {
+			if _, err := r.br.Peek(1); err != nil { // wait for more bytes
+				return nil, noEOF(err)
+			}
+		}
+		buf, _ := r.br.Peek(r.br.Buffered())
+		if i := bytes.IndexByte(buf, terminator); i >= 0 {
+			if len(line)+i > limit {
+				return nil, errLineTooLong
+			}
+			if line == nil {
+				line = buf[:i] // the whole line is in the buffer: no copy
+			} else {
+				line = append(line, buf[:i]...)
+			}
+			r.br.Discard(i + 1)
+			return line, nil
+		}
+		if len(line)+len(buf) > limit {
+			return nil, errLineTooLong
+		}
+		line = append(line, buf...)
+		r.br.Discard(len(buf))
+	}
+}
+
+// readInline reads one inline command line and splits it into arguments.
+func (r *Reader) readInline() ([][]byte, error) {
+	line, err := r.readLine('\n', MaxInlineSize)
+	if errors.Is(err, errLineTooLong) {
+		return nil, ErrTooBigInline
+	}
+	if err != nil {
+		return nil, err
+	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	args, ok := SplitArgs(line) // copies the arguments out of the read buffer
+	if !ok {
+		return nil, ErrUnbalancedQuotes
+	}
+	return args, nil
+}
+
+// noEOF turns an io.EOF in the middle of a command into io.ErrUnexpectedEOF, so that callers
+// can tell "the client left between commands" from "the client left halfway through one".
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// parseInt parses a decimal int64 the way Redis's string2ll does: an optional '-', then either
+// "0" alone or a digit 1-9 followed by digits. No '+', no spaces, no leading zeros, no overflow.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	negative := b[0] == '-'
+	if negative {
+		b = b[1:]
+	}
+	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
+		return 0, false
+	}
+	var n uint64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if n > (1<<64-1-uint64(c-'0'))/10 { // n*10 + digit would overflow
+			return 0, false
+		}
+		n = n*10 + uint64(c-'0')
+	}
+	if negative {
+		if n > 1<<63 {
+			return 0, false
+		}
+		return -int64(n), true
+	}
+	if n > 1<<63-1 {
+		return 0, false
+	}
+	return int64(n), true
+}
+
+// ParseInt parses a decimal integer with Redis's strict rules (see parseInt). Commands use it
+// for numeric arguments, so "INCRBY k +1" and "INCRBY k 01" fail exactly as they do in Redis.
+func ParseInt(b []byte) (int64, bool) { return parseInt(b) }

@@ -1,0 +1,201 @@
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/iotest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// readAll reads every command from input until the reader stops, and returns the commands
+// (each joined with spaces) and the error that stopped it.
+func readAll(input io.Reader) ([]string, error) {
+	r := NewReader(input)
+	var got []string
+	for {
+		args, err := r.ReadCommand()
+		if err != nil {
+			return got, err
+		}
+		got = append(got, string(bytes.Join(args, []byte(" "))))
+	}
+}
+
+func TestReadCommandWellFormed(t *testing.T) {
+	tests := []struct {
+		name  string
+		input string
+		want  []string
+	}{
+		{"multibulk", "*2\r\n$4\r\nECHO\r\n$2\r\nhi\r\n", []string{"ECHO hi"}},
+		{"empty bulk", "*2\r\n$4\r\nECHO\r\n$0\r\n\r\n", []string{"ECHO "}},
+		{"binary bulk", "*2\r\n$4\r\nECHO\r\n$4\r\na\r\nb\r\n", []string{"ECHO a\r\nb"}},
+		{"bytes after bulk are not checked", "*1\r\n$4\r\nPINGXX", []string{"PING"}},
+		{"zero and negative counts are skipped", "*0\r\n*-1\r\n*-5\r\n*1\r\n$4\r\nPING\r\n", []string{"PING"}},
+		{"inline", "PING\r\n", []string{"PING"}},
+		{"inline with bare LF", "ECHO x\n", []string{"ECHO x"}},
+		{"empty inline lines are skipped", "\r\n\n   \r\nPING\r\n", []string{"PING"}},
+		{"inline runs of blanks separate", "ECHO   spaced \t out\r\n", []string{"ECHO spaced out"}},
+		{"pipelined mix", "PING\r\n*2\r\n$4\r\nECHO\r\n$1\r\na\r\nECHO b\r\n", []string{"PING", "ECHO a", "ECHO b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := readAll(strings.NewReader(tt.input))
+			assert.ErrorIs(t, err, io.EOF)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestReadCommandProtocolErrors covers every malformed request in the interop reference §1.6
+// and §2, with the error text Redis sends before closing the connection.
+func TestReadCommandProtocolErrors(t *testing.T) {
+	tests := []struct {
+		input string
+		want  string
+	}{
+		{"*2147483648\r\n", "invalid multibulk length"},
+		{"*abc\r\n", "invalid multibulk length"},
+		{"*01\r\n", "invalid multibulk length"},
+		{"*+1\r\n", "invalid multibulk length"},
+		{"*1 \r\n", "invalid multibulk length"},
+		{"*-0\r\n", "invalid multibulk length"},
+		{"*\r\n", "invalid multibulk length"},
+		{"*1\r\n$04\r\nPING\r\n", "invalid bulk length"},
+		{"*1\r\n$-1\r\n", "invalid bulk length"},
+		{"*1\r\n$x\r\n", "invalid bulk length"},
+		{"*1\r\n$536870913\r\n", "invalid bulk length"},
+		{"*1\r\n:1\r\n", "expected '$', got ':'"},
+		{"*2\r\n$4\r\nECHO\r\n+hi\r\n", "expected '$', got '+'"},
+		{`ECHO "abc"def` + "\r\n", "unbalanced quotes in request"},
+		{`ECHO 'abc'def` + "\r\n", "unbalanced quotes in request"},
+		{`SET a "foo` + "\r\n", "unbalanced quotes in request"},
+		{strings.Repeat("a", MaxInlineSize+1), "too big inline request"},
+		{strings.Repeat("a", 100_000) + "\r\n", "too big inline request"},
+		{"*" + strings.Repeat("1", MaxInlineSize), "too big mbulk count string"},
+		{"*1\r\n$" + strings.Repeat("1", MaxInlineSize), "too big bulk count string"},
+	}
+	for _, tt := range tests {
+		name := tt.input
+		if len(name) > 40 {
+			name = name[:40] + "..."
+		}
+		t.Run(name, func(t *testing.T) {
+			_, err := readAll(strings.NewReader(tt.input))
+			var protoErr *ProtocolError
+			require.ErrorAs(t, err, &protoErr)
+			assert.Equal(t, "ERR Protocol error: "+tt.want, protoErr.Reply())
+		})
+	}
+}
+
+// The limits are "more than N bytes buffered": exactly N bytes is still a request in progress.
+func TestReadCommandAtTheLimitsWaitsForMore(t *testing.T) {
+	for _, input := range []string{
+		strings.Repeat("a", MaxInlineSize),
+		"*" + strings.Repeat("1", MaxInlineSize-1),
+		"*1\r\n$536870912\r\n",
+		"*1048577\r\n", // Redis 6's limit; 7.0 accepts it and waits for the arguments
+	} {
+		_, err := readAll(strings.NewReader(input))
+		assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "input starting %q", input[:min(len(input), 20)])
+	}
+}
+
+func TestReadCommandInlineQuoting(t *testing.T) {
+	tests := []struct {
+		line string
+		want []string
+	}{
+		{`ECHO "a\x41\n\t\"b"`, []string{"ECHO", "aA\n\t\"b"}},
+		{`ECHO "\q"`, []string{"ECHO", "q"}},
+		{`ECHO "\xZZ"`, []string{"ECHO", "xZZ"}},
+		{`ECHO 'it\'s "raw" \n'`, []string{"ECHO", `it's "raw" \n`}},
+		{`ECHO a"b"`, []string{"ECHO", "ab"}},
+		{`ECHO ""`, []string{"ECHO", ""}},
+		{"ECHO a\x00b c", []string{"ECHO", "a"}}, // stops at NUL, as the C original does
+	}
+	for _, tt := range tests {
+		args, ok := SplitArgs([]byte(tt.line))
+		require.True(t, ok, tt.line)
+		got := make([]string, len(args))
+		for i, a := range args {
+			got[i] = string(a)
+		}
+		assert.Equal(t, tt.want, got, tt.line)
+	}
+}
+
+// pipeline is a batch with every form of request, to deliver in pieces.
+const pipeline = "*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n" +
+	"PING\r\n" +
+	"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n" +
+	"ECHO \"quoted arg\"\n" +
+	"*1\r\n$4\r\nPING\r\n"
+
+// A command split at any byte boundary reads the same as the whole batch in one read.
+func TestReadCommandSplitAtEveryByte(t *testing.T) {
+	whole, err := readAll(strings.NewReader(pipeline))
+	require.ErrorIs(t, err, io.EOF)
+	require.Len(t, whole, 5)
+
+	oneByteAtATime, err := readAll(iotest.OneByteReader(strings.NewReader(pipeline)))
+	require.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, whole, oneByteAtATime)
+
+	for cut := 1; cut < len(pipeline); cut++ {
+		two := io.MultiReader(strings.NewReader(pipeline[:cut]), strings.NewReader(pipeline[cut:]))
+		got, err := readAll(two)
+		require.ErrorIs(t, err, io.EOF)
+		require.Equal(t, whole, got, "split at byte %d", cut)
+	}
+}
+
+// A client that stops halfway through a command is not a clean EOF.
+func TestReadCommandTruncated(t *testing.T) {
+	for cut := 1; cut < len(pipeline); cut++ {
+		got, err := readAll(strings.NewReader(pipeline[:cut]))
+		if errors.Is(err, io.EOF) {
+			continue // the cut fell between two commands
+		}
+		require.ErrorIs(t, err, io.ErrUnexpectedEOF, "cut at %d after %v", cut, got)
+	}
+}
+
+// Declared sizes are claims, not allocations: a header announcing 2^31 arguments or a 512 MB
+// argument, with nothing behind it, must not make the reader allocate what it announces.
+func TestReadCommandDeclaredSizesDoNotAllocate(t *testing.T) {
+	for _, input := range []string{"*2147483647\r\n", "*1\r\n$536870911\r\n", "*2\r\n$536870912\r\n" + strings.Repeat("x", 100_000)} {
+		allocated := bytesAllocated(func() {
+			_, err := readAll(strings.NewReader(input))
+			require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+		})
+		assert.Less(t, allocated, uint64(1<<20), "reading %q allocated %d bytes", input[:min(20, len(input))], allocated)
+	}
+}
+
+func bytesAllocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestParseIntIsRedisStrict(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "-1": -1, "42": 42, "9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63} {
+		got, ok := ParseInt([]byte(in))
+		assert.True(t, ok, in)
+		assert.Equal(t, want, got, in)
+	}
+	for _, in := range []string{"", "-", "+1", "01", "-0", " 1", "1 ", "1a", "9223372036854775808", "-9223372036854775809", "18446744073709551616", "99999999999999999999"} {
+		_, ok := ParseInt([]byte(in))
+		assert.False(t, ok, in)
+	}
+}
