@@ -1,6 +1,6 @@
 # Build Your Own Redis in Go: `make` lists what you can do.
 
-STEPS   := 01-tcp-echo
+STEPS   := 01-tcp-echo 02-resp-parser
 MODULES := shared $(STEPS)
 PORT    ?= 6380
 ARGS    ?=

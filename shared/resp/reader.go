@@ -192,8 +192,10 @@ func (r *Reader) readHeader() (n int64, ok bool, err error) {
 
 // readLine returns the bytes before the next terminator and consumes the terminator. It fails
 // with errLineTooLong as soon as more than limit bytes are buffered with no terminator among
-// them, as Redis does, rather than waiting for a terminator that may never come. The returned
-// slice may point into the read buffer: it is valid until the next read.
+// them, rather than waiting for a terminator that may never come. Like Redis, it checks the
+// limit only while no terminator has arrived: a line whose end is already in the buffer is
+// accepted, so where a long line fails depends on how it was read (in 16 KiB chunks, as Redis
+// reads). The returned slice may point into the read buffer: it is valid until the next read.
 func (r *Reader) readLine(terminator byte, limit int) ([]byte, error) {
 	var line []byte
 	for {
@@ -204,9 +206,6 @@ func (r *Reader) readLine(terminator byte, limit int) ([]byte, error) {
 		}
 		buf, _ := r.br.Peek(r.br.Buffered())
 		if i := bytes.IndexByte(buf, terminator); i >= 0 {
-			if len(line)+i > limit {
-				return nil, errLineTooLong
-			}
 			if line == nil {
 				line = buf[:i] // the whole line is in the buffer: no copy
 			} else {

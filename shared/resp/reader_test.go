@@ -199,3 +199,12 @@ func TestParseIntIsRedisStrict(t *testing.T) {
 		assert.False(t, ok, in)
 	}
 }
+
+// Redis checks the inline limit only while no newline has arrived: a 64 KiB line whose "\r\n"
+// comes in a later read is a command, not an error.
+func TestReadCommandLineAtTheLimitThenNewline(t *testing.T) {
+	line := strings.Repeat("a", MaxInlineSize)
+	got, err := readAll(io.MultiReader(strings.NewReader(line), strings.NewReader("\r\n")))
+	assert.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, []string{line}, got)
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+
+	"byoredis/shared/resp"
+)
+
+// Server accepts TCP connections and serves each one in its own goroutine.
+type Server struct {
+	maxClients int // how many clients may be connected at once (Redis's maxclients)
+
+	mu       sync.Mutex
+	listener net.Listener          // set by Serve, closed by Close
+	clients  map[net.Conn]struct{} // open connections, so that Close can close them
+	closed   bool                  // Close was called
+	running  sync.WaitGroup        // one per client goroutine
+}
+
+// NewServer returns a server that accepts at most maxClients clients at once.
+func NewServer(maxClients int) *Server {
+	return &Server{maxClients: maxClients, clients: map[net.Conn]struct{}{}}
+}
+
+// Serve accepts connections on ln until Close is called, then returns nil.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ln.Close()
+	}
+	s.listener = ln
+	s.mu.Unlock()
+
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil // Close closed the listener: a clean stop
+			}
+			return err
+		}
+		if !s.add(conn) {
+			continue
+		}
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			defer s.remove(conn)
+			newClient(conn).serve()
+		}()
+	}
+}
+
+// add registers a new client, or turns it away if the server is closing or full.
+func (s *Server) add(conn net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		conn.Close()
+		return false
+	}
+	if len(s.clients) >= s.maxClients {
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		return false
+	}
+	s.clients[conn] = struct{}{}
+	return true
+}
+
+func (s *Server) remove(conn net.Conn) {
+	s.mu.Lock()
+	delete(s.clients, conn)
+	s.mu.Unlock()
+	conn.Close()
+}
+
+// Close stops accepting, closes every client connection, and waits until every client
+// goroutine has returned.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	for conn := range s.clients {
+		conn.Close() // the goroutine blocked in Read wakes up with an error and returns
+	}
+	s.mu.Unlock()
+	s.running.Wait()
+	return nil
+}
+
+// client is one connection's state: how to read its commands and write its replies.
+type client struct {
+	conn    net.Conn
+	reader  *resp.Reader
+	writer  *resp.Writer
+	closing bool // QUIT was called: close once the reply is sent
+}
+
+func newClient(conn net.Conn) *client {
+	writer := resp.NewWriter(conn)
+	return &client{
+		conn:   conn,
+		writer: writer,
+		reader: resp.NewReader(flushBeforeRead{conn, writer}),
+	}
+}
+
+// serve reads commands and answers them until the client leaves or sends something the
+// server cannot parse.
+func (c *client) serve() {
+	for {
+		args, err := c.reader.ReadCommand()
+		if err != nil {
+			var protocolErr *resp.ProtocolError
+			if errors.As(err, &protocolErr) {
+				// Redis answers a malformed request with the error, then closes: after a framing
+				// error it cannot know where the next command starts.
+				c.writer.Error(protocolErr.Reply())
+				c.writer.Flush()
+			}
+			return
+		}
+		c.execute(args)
+		if c.closing {
+			c.writer.Flush()
+			return
+		}
+	}
+}
+
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, one write sends them all.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct {
+	conn   net.Conn
+	writer *resp.Writer
+}
+
+func (f flushBeforeRead) Read(p []byte) (int, error) {
+	if f.writer.Buffered() > 0 {
+		if err := f.writer.Flush(); err != nil {
+			slog.Debug("write failed", "client", f.conn.RemoteAddr(), "err", err)
+			return 0, err
+		}
+	}
+	return f.conn.Read(p)
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"net"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"byoredis/shared/redistest"
+	"byoredis/shared/resp"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func startServer(t *testing.T) string {
+	return redistest.Start(t, NewServer(10000))
+}
+
+var cmd = resp.Command
+
+func TestPingAndEcho(t *testing.T) {
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: cmd("PING"), Want: []string{"+PONG\r\n"}},
+		{Send: cmd("ping", "hello world"), Want: []string{"$11\r\nhello world\r\n"}},
+		{Send: cmd("PING", "a", "b"), Want: []string{"-ERR wrong number of arguments for 'ping' command\r\n"}},
+		{Send: cmd("ECHO", "a\r\nb"), Want: []string{"$4\r\na\r\nb\r\n"}},
+		{Send: cmd("echo", ""), Want: []string{"$0\r\n\r\n"}},
+		{Send: cmd("ECHO"), Want: []string{"-ERR wrong number of arguments for 'echo' command\r\n"}},
+		{Send: cmd("eChO", "a", "b"), Want: []string{"-ERR wrong number of arguments for 'echo' command\r\n"}},
+	})
+}
+
+func TestUnknownCommand(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: cmd("FOO"), Want: []string{"-ERR unknown command 'FOO', with args beginning with: \r\n"}},
+		{Send: cmd("foo", "bar", "baz qux"), Want: []string{"-ERR unknown command 'foo', with args beginning with: 'bar' 'baz qux' \r\n"}},
+		{Send: cmd("FOO", "a\r\nb"), Want: []string{"-ERR unknown command 'FOO', with args beginning with: 'a  b' \r\n"}},
+		// Arguments are shown until 128 characters of them are; the name is cut at 128.
+		{Send: cmd(long, long, "next"), Want: []string{"-ERR unknown command '" + long[:128] + "', with args beginning with: '" + long[:128] + "' \r\n"}},
+		{Send: cmd("FOO", strings.Repeat("a", 100), strings.Repeat("b", 100), "c"),
+			Want: []string{"-ERR unknown command 'FOO', with args beginning with: '" + strings.Repeat("a", 100) + "' '" + strings.Repeat("b", 25) + "' \r\n"}},
+		{Send: "*1\r\n$0\r\n\r\n", Want: []string{"-ERR unknown command '', with args beginning with: \r\n"}},
+	})
+}
+
+func TestInlineCommands(t *testing.T) {
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: "PING\r\n", Want: []string{"+PONG\r\n"}},
+		{Send: "ECHO x\n", Want: []string{"$1\r\nx\r\n"}},
+		{Send: "\r\n\r\n", Want: nil}, // empty lines: no reply at all
+		{Send: `ECHO "a\x41\n\t\"b"` + "\r\n", Want: []string{"$6\r\naA\n\t\"b\r\n"}},
+		{Send: `ECHO 'it\'s "raw" \n'` + "\r\n", Want: []string{"$13\r\nit's \"raw\" \\n\r\n"}},
+		{Send: `ECHO "\q"` + "\r\n", Want: []string{"$1\r\nq\r\n"}},
+		{Send: `ECHO a"b"` + "\r\n", Want: []string{"$2\r\nab\r\n"}},
+		{Send: "ECHO   spaced     out\r\n", Want: []string{"-ERR wrong number of arguments for 'echo' command\r\n"}},
+		{Send: "*0\r\n*-1\r\nPING\r\n", Want: []string{"+PONG\r\n"}}, // *0 and *-1 are ignored
+		{Send: "*1\r\n$4\r\nPINGXX", Want: []string{"+PONG\r\n"}},   // the 2 bytes after a bulk are not checked
+	})
+}
+
+// Every malformed request of the interop reference §2 gets Redis's bytes, and the connection
+// is closed right after, as Redis closes it.
+func TestProtocolErrorsCloseTheConnection(t *testing.T) {
+	const (
+		multibulk = "-ERR Protocol error: invalid multibulk length\r\n"
+		bulk      = "-ERR Protocol error: invalid bulk length\r\n"
+	)
+	closes := func(send, want string) redistest.Exchange {
+		return redistest.Exchange{Send: send, Want: []string{want}, Closed: true}
+	}
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		closes("*2147483648\r\n", multibulk),
+		closes("*abc\r\n", multibulk),
+		closes("*01\r\n", multibulk),
+		closes("*+1\r\n", multibulk),
+		closes("*1 \r\n", multibulk),
+		closes("*1\r\n$04\r\nPING\r\n", bulk),
+		closes("*1\r\n$-1\r\n", bulk),
+		closes("*1\r\n$x\r\n", bulk),
+		closes("*1\r\n$536870913\r\n", bulk),
+		closes("*1\r\n:1\r\n", "-ERR Protocol error: expected '$', got ':'\r\n"),
+		closes(`ECHO "abc"def`+"\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"),
+		closes(`ECHO 'abc'def`+"\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"),
+		closes(`SET a "foo`+"\r\n", "-ERR Protocol error: unbalanced quotes in request\r\n"),
+		closes(strings.Repeat("a", 65537), "-ERR Protocol error: too big inline request\r\n"),
+		closes(strings.Repeat("a", 100_000)+"\r\n", "-ERR Protocol error: too big inline request\r\n"),
+		closes("*"+strings.Repeat("1", 65536), "-ERR Protocol error: too big mbulk count string\r\n"),
+		closes("*1\r\n$"+strings.Repeat("1", 65536), "-ERR Protocol error: too big bulk count string\r\n"),
+		// A protocol error after good commands: their replies come first, then the error.
+		{Send: "PING\r\n" + cmd("ECHO", "ok") + "*x\r\n", Want: []string{"+PONG\r\n", "$2\r\nok\r\n", multibulk}, Closed: true},
+	})
+}
+
+// Limits that Redis keeps the connection open at: the client may still send the rest.
+func TestRequestsAtTheLimitsStayOpen(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		for _, partial := range []string{strings.Repeat("a", 65536), "*1048577\r\n", "*1\r\n$536870912\r\n"} {
+			conn := redistest.Dial(t, addr)
+			conn.Send(partial)
+			conn.Send("\r\n") // finish the inline line / leave the multibulk waiting
+			if partial[0] == 'a' {
+				conn.Expect("-ERR unknown command '" + strings.Repeat("a", 128) + "', with args beginning with: \r\n")
+			}
+			other := redistest.Dial(t, addr) // the server is still serving
+			other.Send("PING\r\n")
+			other.Expect("+PONG\r\n")
+		}
+	})
+}
+
+const batch = "PING\r\n*2\r\n$4\r\nECHO\r\n$5\r\nhello\r\nECHO \"two words\"\r\n*1\r\n$4\r\nPING\r\n*2\r\n$4\r\nPING\r\n$1\r\nx\r\n"
+
+var batchReplies = []string{"+PONG\r\n", "$5\r\nhello\r\n", "$9\r\ntwo words\r\n", "+PONG\r\n", "$1\r\nx\r\n"}
+
+// A pipelined batch gets the same replies whether it arrives in one write or the server
+// reads it one byte at a time.
+func TestPipelinedBatchOneByteAtATime(t *testing.T) {
+	whole := redistest.Dial(t, startServer(t))
+	whole.Send(batch)
+	whole.Expect(batchReplies...)
+
+	slow := redistest.Dial(t, redistest.StartOn(t, NewServer(10000), redistest.OneByteAtATime(redistest.Listen(t))))
+	slow.Send(batch)
+	slow.Expect(batchReplies...)
+}
+
+// The replies to a pipelined batch go out in one write, not one write per reply.
+func TestRepliesAreFlushedOncePerBatch(t *testing.T) {
+	var many strings.Builder
+	for range 100 {
+		many.WriteString(cmd("PING"))
+	}
+	conn := &scriptedConn{input: []string{many.String(), batch}}
+	newClient(conn).serve()
+
+	require.Len(t, conn.writes, 2, "one write per batch of input")
+	assert.Equal(t, strings.Repeat("+PONG\r\n", 100), conn.writes[0])
+	assert.Equal(t, strings.Join(batchReplies, ""), conn.writes[1])
+}
+
+// scriptedConn is a net.Conn whose reads return the given chunks, one per Read, then EOF,
+// and which records every Write.
+type scriptedConn struct {
+	net.Conn
+	input  []string
+	writes []string
+}
+
+func (c *scriptedConn) Read(p []byte) (int, error) {
+	if len(c.input) == 0 {
+		return 0, net.ErrClosed
+	}
+	n := copy(p, c.input[0])
+	c.input[0] = c.input[0][n:]
+	if c.input[0] == "" {
+		c.input = c.input[1:]
+	}
+	return n, nil
+}
+
+func (c *scriptedConn) Write(p []byte) (int, error) {
+	c.writes = append(c.writes, string(p))
+	return len(p), nil
+}
+
+func TestQuitRepliesThenCloses(t *testing.T) {
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: cmd("QUIT"), Want: []string{"+OK\r\n"}, Closed: true},
+		{Send: "PING\r\nQUIT\r\nPING\r\n", Want: []string{"+PONG\r\n", "+OK\r\n"}, Closed: true},
+	})
+}
+
+func TestMaxClients(t *testing.T) {
+	redistest.Both(t, redistest.Start(t, NewServer(1)), func(t *testing.T, addr string) {
+		first := redistest.Dial(t, addr)
+		second := redistest.Dial(t, addr)
+		second.Expect("-ERR max number of clients reached\r\n")
+		second.ExpectClosed()
+		first.Expect() // nothing pending
+		assert.Equal(t, "PONG", first.Do("PING").Str)
+	}, "--maxclients", "1")
+}
+
+func TestManyConcurrentClients(t *testing.T) {
+	addr := startServer(t)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Go(func() {
+			conn := redistest.Dial(t, addr)
+			for range 100 {
+				conn.Send(batch)
+				conn.Expect(batchReplies...)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// redis-cli prints the same thing for our server as for Redis.
+func TestRedisCLI(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		assert.Equal(t, "PONG\n", redistest.RedisCLI(t, addr, "PING"))
+		assert.Equal(t, "hello world\n", redistest.RedisCLI(t, addr, "ECHO", "hello world"))
+		assert.Equal(t, "ERR unknown command 'NOPE', with args beginning with: 'x' \n\n", redistest.RedisCLI(t, addr, "NOPE", "x"))
+		assert.Equal(t, "PONG\nhi\n", redistest.RedisCLIStdin(t, addr, "PING\nECHO hi\n"))
+	})
+}
+
+// go-redis with default options opens with HELLO 3. This step does not know HELLO, so it
+// answers "unknown command", and go-redis falls back to RESP2 and works.
+func TestGoRedis(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		ctx := context.Background()
+		client := redistest.Client(t, addr)
+		require.NoError(t, client.Ping(ctx).Err())
+		assert.Equal(t, "hi", client.Echo(ctx, "hi").Val())
+		err := client.Do(ctx, "NOPE").Err()
+		assert.EqualError(t, err, "ERR unknown command 'NOPE', with args beginning with: ")
+	})
+}
+
+// redis-benchmark's ping test sends PING inline (PING_INLINE) and as RESP (PING_MBULK).
+func TestRedisBenchmarkPing(t *testing.T) {
+	out := redistest.RedisBenchmark(t, startServer(t), "-t", "ping", "-n", "20000", "-c", "10", "-q")
+	for _, test := range []string{"PING_INLINE", "PING_MBULK"} {
+		assert.Regexp(t, regexp.MustCompile(test+`: [0-9.]+ requests per second`), out)
+	}
+}
