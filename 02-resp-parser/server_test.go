@@ -58,7 +58,7 @@ func TestInlineCommands(t *testing.T) {
 		{Send: `ECHO a"b"` + "\r\n", Want: []string{"$2\r\nab\r\n"}},
 		{Send: "ECHO   spaced     out\r\n", Want: []string{"-ERR wrong number of arguments for 'echo' command\r\n"}},
 		{Send: "*0\r\n*-1\r\nPING\r\n", Want: []string{"+PONG\r\n"}}, // *0 and *-1 are ignored
-		{Send: "*1\r\n$4\r\nPINGXX", Want: []string{"+PONG\r\n"}},   // the 2 bytes after a bulk are not checked
+		{Send: "*1\r\n$4\r\nPINGXX", Want: []string{"+PONG\r\n"}},    // the 2 bytes after a bulk are not checked
 	})
 }
 
