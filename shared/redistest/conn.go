@@ -68,6 +68,13 @@ func (c *Conn) RawReply() string {
 	return string(c.replies.Raw())
 }
 
+// RawReplyTo sends one command and returns the exact bytes of its reply.
+func (c *Conn) RawReplyTo(args ...string) string {
+	c.t.Helper()
+	c.Send(resp.Command(args...))
+	return c.RawReply()
+}
+
 // Expect reads one reply per element of want and requires its exact bytes.
 func (c *Conn) Expect(want ...string) {
 	c.t.Helper()
