@@ -4,11 +4,13 @@ STEPS   := 01-tcp-echo 02-resp-parser 03-get-set
 MODULES := shared $(STEPS)
 PORT    ?= 6380
 ARGS    ?=
+TAGS    ?=
 COURSE  := go run ./shared/cmd/course
 
-# STEP=03 names the step folder 03-get-set.
-STEP_DIR  = $(firstword $(wildcard $(STEP)-*))
-PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' $$((10#$(STEP) - 1)))-*))
+# STEP=03 (or STEP=3) names the step folder 03-get-set; PREV_DIR is the step before it.
+STEP_NUM  = $(shell expr "$(STEP)" + 0 2>/dev/null)
+STEP_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$(STEP_NUM)" 2>/dev/null)-*))
+PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$$(expr "$(STEP_NUM)" - 1 2>/dev/null)" 2>/dev/null)-*))
 
 .DEFAULT_GOAL := help
 .PHONY: help test check diff fmt-check vet $(STEPS)
@@ -17,7 +19,8 @@ help:
 	@echo "Build Your Own Redis in Go"
 	@echo
 	@echo "  make 01-tcp-echo        build and run that step's server on 127.0.0.1:$(PORT)"
-	@echo "                          (PORT=7000 make ... for another port, ARGS='--bind 0.0.0.0' for more flags)"
+	@echo "                          (PORT=7000 make ... for another port, ARGS='--bind 0.0.0.0' for more flags,"
+	@echo "                          TAGS=solution make ... to run it with the exercises' reference solutions)"
 	@echo "  make check STEP=01      which of that step's exercises pass"
 	@echo "  make diff STEP=02       what that step added to the one before it (Go files)"
 	@echo "  make test               every test of every step, and the exercise proofs"
@@ -27,7 +30,7 @@ help:
 # Build the step's server and run it in the foreground; Ctrl-C stops it cleanly.
 $(STEPS):
 	@mkdir -p bin
-	cd $@ && go build -o ../bin/$@ .
+	cd $@ && go build -tags '$(TAGS)' -o ../bin/$@ .
 	exec ./bin/$@ --port $(PORT) $(ARGS)
 
 test: fmt-check vet

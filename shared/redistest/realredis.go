@@ -31,7 +31,7 @@ func RequireTool(t testing.TB, name string) string {
 	if os.Getenv(RequireRedisEnv) == "1" {
 		t.Fatalf("%s is not installed, and %s=1 says the real Redis tools must be", name, RequireRedisEnv)
 	}
-	t.Skipf("NOTICE: %s is not installed, so this comparison with real Redis did not run "+
+	t.Skipf("NOTICE: %s is not installed, so the tests that need it did not run "+
 		"(install redis-server and redis-tools, see README.md)", name)
 	return ""
 }
