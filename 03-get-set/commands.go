@@ -54,9 +54,8 @@ func (cmd *command) arityAllows(n int) bool {
 
 // Error replies used by more than one command, with Redis's exact texts.
 const (
-	errSyntax    = "ERR syntax error"
-	errNotInt    = "ERR value is not an integer or out of range"
-	errWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	errSyntax = "ERR syntax error"
+	errNotInt = "ERR value is not an integer or out of range"
 )
 
 func wrongArity(cmd *command) string {

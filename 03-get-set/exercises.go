@@ -5,6 +5,8 @@
 
 package main
 
+import "strconv"
+
 // Exercise 1: INCR key, DECR key, INCRBY key increment, DECRBY key decrement.
 
 func incr(c *client, args [][]byte)   { notImplemented(c, "INCR", 1) }
@@ -27,5 +29,5 @@ func mset(c *client, args [][]byte) { notImplemented(c, "MSET", 3) }
 func getdel(c *client, args [][]byte) { notImplemented(c, "GETDEL", 4) }
 
 func notImplemented(c *client, name string, exercise int) {
-	c.writer.Error("ERR not implemented yet: " + name + " (exercise " + string(rune('0'+exercise)) + ")")
+	c.writer.Error("ERR not implemented yet: " + name + " (exercise " + strconv.Itoa(exercise) + ")")
 }

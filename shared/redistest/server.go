@@ -7,7 +7,6 @@
 package redistest
 
 import (
-	"errors"
 	"net"
 	"testing"
 
@@ -70,7 +69,3 @@ func (c oneByteConn) Read(p []byte) (int, error) {
 	}
 	return c.Conn.Read(p)
 }
-
-// IsClosedError reports whether err is what a server's Accept returns after its listener was
-// closed, i.e. the normal end of Serve.
-func IsClosedError(err error) bool { return errors.Is(err, net.ErrClosed) }
