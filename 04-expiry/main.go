@@ -1,0 +1,46 @@
+// Command 04-expiry is step 04 of the course: keys that expire, the way Redis expires
+// them. Run it with `make 04-expiry`, then `redis-cli -p 6380`.
+package main
+
+import (
+	"context"
+	"flag"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+)
+
+func main() {
+	// Flags are named after Redis's config directives, so `--port 6380 --bind 127.0.0.1`
+	// starts this server just as it starts a redis-server.
+	port := flag.Int("port", 6380, "TCP port to listen on")
+	bind := flag.String("bind", "127.0.0.1", "address to listen on")
+	maxClients := flag.Int("maxclients", 10000, "most clients connected at once")
+	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
+	flag.Parse()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
+	if err != nil {
+		slog.Error("cannot listen", "err", err)
+		os.Exit(1)
+	}
+	srv := NewServer(Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz})
+
+	// Ctrl-C (SIGINT) or SIGTERM: stop accepting, close the clients, and return from Serve.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		slog.Info("shutting down")
+		srv.Close()
+	}()
+
+	slog.Info("ready to accept connections", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil {
+		slog.Error("server stopped", "err", err)
+		os.Exit(1)
+	}
+}
