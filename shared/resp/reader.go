@@ -87,6 +87,17 @@ func NewReader(rd io.Reader) *Reader {
 // Zero means the client has nothing more in flight that the server has seen.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// Peek returns the first byte of the next request without consuming it: '*' for the
+// multibulk form. A reader of files that must hold multibulk requests only (an append-only
+// file) checks it before ReadCommand. At the end of the input it returns io.EOF.
+func (r *Reader) Peek() (byte, error) {
+	b, err := r.br.Peek(1)
+	if err != nil {
+		return 0, err
+	}
+	return b[0], nil
+}
+
 // ReadCommand returns the next command's arguments; args[0] is the command name. Empty inline
 // lines and "*0"/"*-1" headers are skipped, as Redis skips them. The error is io.EOF when the
 // client closed between commands, a *ProtocolError for a malformed request, or the I/O error.

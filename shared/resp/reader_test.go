@@ -208,3 +208,15 @@ func TestReadCommandLineAtTheLimitThenNewline(t *testing.T) {
 	assert.ErrorIs(t, err, io.EOF)
 	assert.Equal(t, []string{line}, got)
 }
+
+func TestPeekDoesNotConsume(t *testing.T) {
+	r := NewReader(strings.NewReader("*1\r\n$4\r\nPING\r\n"))
+	b, err := r.Peek()
+	require.NoError(t, err)
+	assert.Equal(t, byte('*'), b)
+	args, err := r.ReadCommand()
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("PING")}, args)
+	_, err = r.Peek()
+	assert.ErrorIs(t, err, io.EOF)
+}
