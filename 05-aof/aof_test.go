@@ -87,9 +87,7 @@ func loggedLikeRedis(t *testing.T, script [][]string) string {
 	t.Helper()
 	run := func(addr string, incrPath func(conn *redistest.Conn) string) string {
 		conn := redistest.Dial(t, addr)
-		for _, command := range script {
-			conn.Do(command...)
-		}
+		doAll(conn, script)
 		return unixTimes.ReplaceAllString(readFile(t, incrPath(conn)), "$$13\r\nUNIXTIME\r\n")
 	}
 	dir := t.TempDir()
@@ -105,14 +103,19 @@ func loggedLikeRedis(t *testing.T, script [][]string) string {
 	return ours
 }
 
+// doAll sends each command of script and reads its reply.
+func doAll(conn *redistest.Conn, script [][]string) {
+	for _, command := range script {
+		conn.Do(command...)
+	}
+}
+
 // What was written is there after a restart, TTLs included.
 func TestRestartRestoresTheData(t *testing.T) {
 	dir := t.TempDir()
 	srv, addr := startAOF(t, dir, "everysec")
 	conn := redistest.Dial(t, addr)
-	for _, command := range aofScript {
-		conn.Do(command...)
-	}
+	doAll(conn, aofScript)
 	conn.Do("SET", "ttl", "v", "PXAT", "99999999999999")
 	conn.Do("INCR", "counter")
 	conn.Do("INCR", "counter")
@@ -352,9 +355,7 @@ func TestRedisCheckAOFAcceptsOurFiles(t *testing.T) {
 	dir := t.TempDir()
 	srv, addr := startAOF(t, dir, "always")
 	conn := redistest.Dial(t, addr)
-	for _, command := range aofScript {
-		conn.Do(command...)
-	}
+	doAll(conn, aofScript)
 	manifest := filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")
 	for _, when := range []string{"before the rewrite", "after the rewrite"} {
 		out, err := runCommand(check, manifest)
@@ -371,9 +372,7 @@ func TestRedisLoadsOurFiles(t *testing.T) {
 	dir := t.TempDir()
 	srv, addr := startAOF(t, dir, "always")
 	conn := redistest.Dial(t, addr)
-	for _, command := range aofScript {
-		conn.Do(command...)
-	}
+	doAll(conn, aofScript)
 	conn.Do("SET", "ttl", "v", "PXAT", "99999999999999")
 	conn.Do("SET", "rewritten", "1")
 	conn.Do("BGREWRITEAOF")
@@ -391,9 +390,7 @@ func TestRedisLoadsOurFiles(t *testing.T) {
 func TestWeLoadRedisFiles(t *testing.T) {
 	real := redistest.StartRedis(t, "--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--appendfsync", "always")
 	conn := redistest.Dial(t, real)
-	for _, command := range aofScript[:len(aofScript)-3] { // all but the FLUSHes
-		conn.Do(command...)
-	}
+	doAll(conn, aofScript[:len(aofScript)-3]) // all but the FLUSHes
 	conn.Do("SET", "ttl", "v", "PXAT", "99999999999999")
 	conn.Do("BGREWRITEAOF")
 	waitForRedisRewrite(t, conn)
