@@ -1,0 +1,161 @@
+package main
+
+import (
+	"sort"
+	"strings"
+)
+
+// The reader gives every argument its own memory, so a handler may keep an argument as a
+// stored value without copying it.
+
+// GET key: the value, or null when the key does not exist (or has expired).
+func get(c *client, args [][]byte) {
+	var e entry
+	var found bool
+	c.store.Read(func(k *Keyspace) {
+		e, found = k.Get(string(args[1]))
+	})
+	if !found {
+		c.writer.Null()
+		return
+	}
+	c.writer.Bulk(e.value)
+}
+
+// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds |
+// PXAT unix-time-milliseconds | KEEPTTL].
+func set(c *client, args [][]byte) {
+	opts, ok := parseStringOptions(args[3:], "set")
+	if !ok {
+		c.writer.Error(errSyntax)
+		return
+	}
+	key := string(args[1])
+	var old entry
+	var existed, written bool
+	var failure string
+	c.store.Write(func(k *Keyspace) {
+		var expireAt int64
+		if opts.expire != nil {
+			if expireAt, failure = opts.expireAt(k.Now(), "set"); failure != "" {
+				return
+			}
+		}
+		old, existed = k.Get(key)
+		if opts.onlyIfMissing && existed || opts.onlyIfExists && !existed {
+			return
+		}
+		if opts.keepTTL {
+			expireAt = old.expireAt
+		}
+		// A plain SET clears any expiry the key had: a new value, a new life.
+		k.Set(key, entry{value: args[2], expireAt: expireAt})
+		written = true
+		switch {
+		case opts.expire != nil: // a relative time would mean something else when replayed
+			k.Log([]byte("SET"), args[1], args[2], []byte("PXAT"), itoa(expireAt))
+		case opts.returnOld: // replaying needs no reply: log it without GET
+			k.Log(withoutGet(args)...)
+		default:
+			k.Log(args...)
+		}
+	})
+	switch {
+	case failure != "":
+		c.writer.Error(failure)
+	case opts.returnOld && existed:
+		c.writer.Bulk(old.value) // with GET, the old value even when NX/XX prevented the write
+	case opts.returnOld || !written:
+		c.writer.Null()
+	default:
+		c.writer.SimpleString("OK")
+	}
+}
+
+// withoutGet returns SET's arguments without its GET options.
+func withoutGet(args [][]byte) [][]byte {
+	kept := args[:3:3]
+	for _, arg := range args[3:] {
+		if !strings.EqualFold(string(arg), "GET") {
+			kept = append(kept, arg)
+		}
+	}
+	return kept
+}
+
+// DEL key [key ...]: how many of the keys existed.
+func del(c *client, args [][]byte) {
+	deleted := 0
+	c.store.Write(func(k *Keyspace) {
+		for _, key := range args[1:] {
+			if k.Delete(string(key)) {
+				deleted++
+			}
+		}
+		if deleted > 0 { // a command that changed nothing is not logged
+			k.Log(args...)
+		}
+	})
+	c.writer.Integer(int64(deleted))
+}
+
+// EXISTS key [key ...]: how many of the keys exist; a key named twice counts twice.
+func exists(c *client, args [][]byte) {
+	found := 0
+	c.store.Read(func(k *Keyspace) {
+		for _, key := range args[1:] {
+			if _, ok := k.Get(string(key)); ok {
+				found++
+			}
+		}
+	})
+	c.writer.Integer(int64(found))
+}
+
+// DBSIZE: how many keys there are, counting expired keys not yet removed, as Redis does.
+func dbsize(c *client, args [][]byte) {
+	c.writer.Integer(int64(c.store.Len()))
+}
+
+// FLUSHDB [ASYNC | SYNC] and FLUSHALL [ASYNC | SYNC]: remove every key. With one database
+// they are the same command. Redis's ASYNC frees the memory in a background thread; here
+// the garbage collector does that in the background anyway, so both modes do the same.
+func flush(c *client, args [][]byte) {
+	if len(args) > 2 {
+		c.writer.Error(errSyntax)
+		return
+	}
+	if len(args) == 2 {
+		if mode := strings.ToUpper(string(args[1])); mode != "ASYNC" && mode != "SYNC" {
+			c.writer.Error(errSyntax)
+			return
+		}
+	}
+	c.store.Write(func(k *Keyspace) {
+		k.Flush()
+		k.Log(args...) // even when already empty, as Redis does
+	})
+	if strings.EqualFold(string(args[0]), "flushall") {
+		c.server.saveAfterFlushall() // exercise 3
+	}
+	c.writer.SimpleString("OK")
+}
+
+// KEYS pattern (step 04's exercise). Every key goes through Get, so that expired keys that
+// nobody has touched since are not listed.
+func keysCommand(c *client, args [][]byte) {
+	pattern := string(args[1])
+	var matched []string
+	c.store.Read(func(k *Keyspace) {
+		for key := range k.store.entries {
+			if _, alive := k.Get(key); alive && globMatch(pattern, key, false) {
+				matched = append(matched, key)
+			}
+		}
+	})
+	sort.Strings(matched) // Redis's order is its hash table's; sorting makes ours stable
+	c.writer.Array(len(matched))
+	for _, key := range matched {
+		c.writer.BulkString(key)
+	}
+}

@@ -1,0 +1,322 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// COMMAND: the COMMAND INFO entry of every command.
+func commandAll(c *client, args [][]byte) {
+	names := sortedCommandNames()
+	c.writer.Array(len(names))
+	for _, name := range names {
+		writeCommandInfo(c, commands[name])
+	}
+}
+
+// COMMAND COUNT: how many commands the server has.
+func commandCount(c *client, args [][]byte) {
+	c.writer.Integer(int64(len(commands)))
+}
+
+// COMMAND INFO [name ...]: one entry per name, null for a name the server does not know; all
+// commands when no name is given.
+func commandInfoCommand(c *client, args [][]byte) {
+	if len(args) == 2 {
+		commandAll(c, args)
+		return
+	}
+	c.writer.Array(len(args) - 2)
+	for _, name := range args[2:] {
+		if cmd, ok := commands[strings.ToLower(string(name))]; ok {
+			writeCommandInfo(c, cmd)
+		} else {
+			c.writer.Null()
+		}
+	}
+}
+
+// writeCommandInfo writes the 10-element entry Redis 7.0 describes a command with: name,
+// arity, flags, first key, last key, key step, ACL categories, tips, key specs, subcommands.
+func writeCommandInfo(c *client, cmd *command) {
+	w := c.writer
+	info := cmd.info
+	w.Array(10)
+	w.BulkString(cmd.name)
+	w.Integer(int64(cmd.arity))
+	writeStatusSet(c, info.flags)
+	w.Integer(int64(info.keys.first))
+	w.Integer(int64(info.keys.last))
+	w.Integer(int64(info.keys.step))
+	writeStatusSet(c, info.acl)
+	tips := strings.Fields(info.tips)
+	w.Set(len(tips))
+	for _, tip := range tips {
+		w.BulkString(tip)
+	}
+	w.Set(len(info.keys.specs))
+	for _, spec := range info.keys.specs {
+		writeKeySpec(c, spec)
+	}
+	subcommands := sortedNames(cmd.subcommands)
+	w.Set(len(subcommands))
+	for _, name := range subcommands {
+		writeCommandInfo(c, cmd.subcommands[name])
+	}
+}
+
+// writeKeySpec writes a key spec: where the first key is ("index"), and how far the keys run
+// from there ("range": a last key relative to the first, or -1 for "to the end").
+func writeKeySpec(c *client, spec keySpec) {
+	w := c.writer
+	if spec.note != "" {
+		w.Map(4)
+		w.BulkString("notes")
+		w.BulkString(spec.note)
+	} else {
+		w.Map(3)
+	}
+	w.BulkString("flags")
+	writeStatusSet(c, spec.flags)
+	w.BulkString("begin_search")
+	w.Map(2)
+	w.BulkString("type")
+	w.BulkString("index")
+	w.BulkString("spec")
+	w.Map(1)
+	w.BulkString("index")
+	w.Integer(int64(spec.index))
+	w.BulkString("find_keys")
+	w.Map(2)
+	w.BulkString("type")
+	w.BulkString("range")
+	w.BulkString("spec")
+	w.Map(3)
+	w.BulkString("lastkey")
+	w.Integer(int64(spec.lastKey))
+	w.BulkString("keystep")
+	w.Integer(int64(spec.keyStep))
+	w.BulkString("limit")
+	w.Integer(0)
+}
+
+// writeStatusSet writes space-separated words as a set of simple strings, the way COMMAND
+// INFO sends flags and categories.
+func writeStatusSet(c *client, words string) {
+	list := strings.Fields(words)
+	c.writer.Set(len(list))
+	for _, word := range list {
+		c.writer.SimpleString(word)
+	}
+}
+
+// COMMAND DOCS [name ...]: a map from command name to its documentation; names the server
+// does not know are left out. Real Redis also documents every argument, which redis-cli
+// uses for hints as you type; this server sends the summary, version, group and complexity.
+func commandDocs(c *client, args [][]byte) {
+	var found []*command
+	if len(args) == 2 {
+		for _, name := range sortedCommandNames() {
+			found = append(found, commands[name])
+		}
+	}
+	for _, name := range args[min(2, len(args)):] {
+		if cmd, ok := commands[strings.ToLower(string(name))]; ok {
+			found = append(found, cmd)
+		}
+	}
+	c.writer.Map(len(found))
+	for _, cmd := range found {
+		c.writer.BulkString(cmd.name)
+		writeCommandDoc(c, cmd)
+	}
+}
+
+func writeCommandDoc(c *client, cmd *command) {
+	w := c.writer
+	doc := cmd.info.doc
+	if cmd.subcommands != nil {
+		w.Map(5)
+	} else {
+		w.Map(4)
+	}
+	w.BulkString("summary")
+	w.BulkString(doc.summary)
+	w.BulkString("since")
+	w.BulkString(doc.since)
+	w.BulkString("group")
+	w.BulkString(doc.group)
+	w.BulkString("complexity")
+	w.BulkString(doc.complexity)
+	if cmd.subcommands != nil {
+		w.BulkString("subcommands")
+		names := sortedNames(cmd.subcommands)
+		w.Map(len(names))
+		for _, name := range names {
+			w.BulkString(cmd.subcommands[name].name)
+			writeCommandDoc(c, cmd.subcommands[name])
+		}
+	}
+}
+
+func sortedCommandNames() []string { return sortedNames(commands) }
+
+func sortedNames(table map[string]*command) []string {
+	names := make([]string, 0, len(table))
+	for name := range table {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// CONFIG GET pattern [pattern ...]: the settings whose names match, as a map from name to
+// value. Tools ask for a few: redis-benchmark reads "save" and "appendonly" before it starts.
+// As in Redis 7.0, a name without glob characters is looked up directly and answered with
+// the name as it was sent.
+func configGet(c *client, args [][]byte) {
+	settings := c.server.settings()
+	var matched []string
+	seen := map[string]bool{}
+	for _, arg := range args[2:] {
+		pattern := string(arg)
+		for _, setting := range settings {
+			name, value := setting[0], setting[1]
+			if seen[name] {
+				continue
+			}
+			if !strings.ContainsAny(pattern, "[*?") {
+				if strings.EqualFold(pattern, name) {
+					seen[name] = true
+					matched = append(matched, pattern, value)
+				}
+			} else if globMatch(pattern, name, true) {
+				seen[name] = true
+				matched = append(matched, name, value)
+			}
+		}
+	}
+	c.writer.Map(len(matched) / 2)
+	for _, s := range matched {
+		c.writer.BulkString(s)
+	}
+}
+
+// settings lists the configuration CONFIG GET can report, as name/value pairs, with the
+// values Redis would show for the same setup.
+func (s *Server) settings() [][2]string {
+	return [][2]string{
+		{"port", strconv.Itoa(s.config.Port)},
+		{"bind", s.config.Bind},
+		{"maxclients", strconv.Itoa(s.config.MaxClients)},
+		{"databases", "1"},
+		{"hz", strconv.Itoa(s.config.Hz)},
+		{"save", formatSavePoints(s.config.RDB.SavePoints)},
+		{"dbfilename", s.config.RDB.FileName},
+		{"rdbcompression", yesNo(s.config.RDB.Compression)},
+		{"rdbchecksum", yesNo(s.config.RDB.Checksum)},
+		{"appendonly", yesNo(s.config.AOF.Enabled)},
+		{"appendfsync", s.config.AOF.Fsync},
+		{"dir", s.config.AOF.Dir},
+		{"appenddirname", s.config.AOF.DirName},
+		{"appendfilename", s.config.AOF.FileName},
+		{"aof-load-truncated", yesNo(s.config.AOF.LoadTruncated)},
+		{"auto-aof-rewrite-percentage", strconv.FormatInt(s.config.AOF.RewritePercent, 10)},
+		{"auto-aof-rewrite-min-size", strconv.FormatInt(s.config.AOF.RewriteMinSize, 10)},
+	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// INFO [section ...]: a text report, one "# Section" heading then "field:value" lines per
+// section, the sections separated by a blank line. RESP3 clients get it as a verbatim string.
+func info(c *client, args [][]byte) {
+	sections := map[string]bool{}
+	for _, arg := range args[1:] {
+		sections[strings.ToLower(string(arg))] = true
+	}
+	all := len(sections) == 0 || sections["default"] || sections["all"] || sections["everything"]
+	var report []string
+	if all || sections["server"] {
+		report = append(report, c.server.infoServer())
+	}
+	if all || sections["clients"] {
+		report = append(report, fmt.Sprintf("# Clients\r\nconnected_clients:%d\r\nmaxclients:%d\r\n",
+			c.server.clientCount(), c.server.config.MaxClients))
+	}
+	if all || sections["persistence"] {
+		report = append(report, c.server.infoPersistence())
+	}
+	if all || sections["stats"] {
+		report = append(report, fmt.Sprintf("# Stats\r\nexpired_keys:%d\r\n", c.store.expiredKeyCount()))
+	}
+	if all || sections["keyspace"] {
+		keyspace := "# Keyspace\r\n"
+		if keys, expires, avgTTL := c.store.keyspaceStats(); keys > 0 {
+			keyspace += fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=%d\r\n", keys, expires, avgTTL)
+		}
+		report = append(report, keyspace)
+	}
+	c.writer.Verbatim("txt", strings.Join(report, "\r\n"))
+}
+
+func (s *Server) infoServer() string {
+	uptime := time.Since(s.started)
+	return fmt.Sprintf("# Server\r\n"+
+		"redis_version:%s\r\n"+
+		"redis_mode:standalone\r\n"+
+		"os:%s %s\r\n"+
+		"arch_bits:64\r\n"+
+		"process_id:%d\r\n"+
+		"tcp_port:%d\r\n"+
+		"uptime_in_seconds:%d\r\n"+
+		"uptime_in_days:%d\r\n",
+		redisVersion, runtime.GOOS, runtime.GOARCH, os.Getpid(), s.config.Port,
+		int64(uptime.Seconds()), int64(uptime.Hours()/24))
+}
+
+func (s *Server) infoPersistence() string {
+	s.saveMu.Lock()
+	saving := 0
+	if s.saving {
+		saving = 1
+	}
+	info := fmt.Sprintf("# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:%d\r\nrdb_bgsave_in_progress:%d\r\n"+
+		"rdb_last_save_time:%d\r\nrdb_last_bgsave_status:%s\r\n", s.store.changes(), saving, s.lastSave.Unix(), s.lastSaveStatus)
+	s.saveMu.Unlock()
+	if s.aof == nil {
+		return info + "aof_enabled:0\r\naof_rewrite_in_progress:0\r\n"
+	}
+	a := s.aof
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rewriting := 0
+	if a.rewriting {
+		rewriting = 1
+	}
+	lastWrite := "ok"
+	if a.failure != nil {
+		lastWrite = "err"
+	}
+	return info + fmt.Sprintf("aof_enabled:1\r\naof_rewrite_in_progress:%d\r\naof_rewrites:%d\r\n"+
+		"aof_last_bgrewrite_status:%s\r\naof_last_write_status:%s\r\naof_current_size:%d\r\naof_base_size:%d\r\n",
+		rewriting, a.rewrites, a.lastRewriteStatus, lastWrite, a.currentSize, a.baseSize)
+}
+
+// TIME: the Unix time as two bulk strings, seconds and microseconds.
+func timeCommand(c *client, args [][]byte) {
+	now := time.Now()
+	c.writer.Array(2)
+	c.writer.BulkString(strconv.FormatInt(now.Unix(), 10))
+	c.writer.BulkString(strconv.Itoa(now.Nanosecond() / 1000))
+}

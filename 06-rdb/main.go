@@ -1,0 +1,107 @@
+// Command 06-rdb is step 06 of the course: RDB snapshots in Redis's own file format, beside
+// the append-only file. Run it with `make 06-rdb`, then `redis-cli -p 6380`.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	// Flags are named after Redis's config directives, so `--port 6380 --save ""` starts this
+	// server just as it starts a redis-server.
+	port := flag.Int("port", 6380, "TCP port to listen on")
+	bind := flag.String("bind", "127.0.0.1", "address to listen on")
+	maxClients := flag.Int("maxclients", 10000, "most clients connected at once")
+	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
+	appendOnly := flag.String("appendonly", "no", "yes: log every write to the append-only file, and load it at start")
+	appendFsync := flag.String("appendfsync", "everysec", "when to fsync the append-only file: always, everysec or no")
+	dir := flag.String("dir", ".", "the directory the server's files are in")
+	appendDirName := flag.String("appenddirname", "appendonlydir", "the append-only file's directory, inside --dir")
+	appendFileName := flag.String("appendfilename", "appendonly.aof", "the prefix of the append-only file's names")
+	loadTruncated := flag.String("aof-load-truncated", "yes", "yes: start even if the last command in the file was cut short")
+	rewritePercent := flag.Int64("auto-aof-rewrite-percentage", 100, "rewrite when the file has grown by this percentage since the last rewrite (0: never)")
+	rewriteMinSize := flag.String("auto-aof-rewrite-min-size", "64mb", "but not before it is this large")
+	rdbPreamble := flag.String("aof-use-rdb-preamble", "yes", "yes: write the append-only file's base as an RDB snapshot")
+	saveParams := flag.String("save", "3600 1 300 100 60 10000", `snapshot after SECONDS if CHANGES writes happened, as "SECONDS CHANGES ..." ("" for never)`)
+	dbFileName := flag.String("dbfilename", "dump.rdb", "the snapshot's file name, inside --dir")
+	rdbCompression := flag.String("rdbcompression", "yes", "yes: LZF-compress long strings in snapshots")
+	rdbChecksum := flag.String("rdbchecksum", "yes", "yes: end snapshots with a CRC-64 checksum")
+	flag.Parse()
+
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
+		Enabled: yes(*appendOnly), Fsync: *appendFsync, Dir: *dir, DirName: *appendDirName, FileName: *appendFileName,
+		LoadTruncated: yes(*loadTruncated), RewritePercent: *rewritePercent, RewriteMinSize: memory(*rewriteMinSize),
+		RDBPreamble: yes(*rdbPreamble),
+	}, RDB: RDBConfig{
+		Dir: *dir, FileName: *dbFileName, Compression: yes(*rdbCompression), Checksum: yes(*rdbChecksum),
+	}}
+	savePoints, err := parseSavePoints(*saveParams)
+	if err != nil {
+		fatal(err)
+	}
+	config.RDB.SavePoints = savePoints
+	if f := config.AOF.Fsync; f != "always" && f != "everysec" && f != "no" {
+		fatal(fmt.Errorf("appendfsync must be always, everysec or no, not %q", f))
+	}
+	srv, err := NewServer(config)
+	if err != nil {
+		fatal(err)
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
+	if err != nil {
+		fatal(err)
+	}
+
+	// Ctrl-C (SIGINT) or SIGTERM: stop accepting, close the clients, fsync the AOF, return.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		slog.Info("shutting down")
+		srv.Close()
+	}()
+
+	slog.Info("ready to accept connections", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	slog.Error("cannot start", "err", err)
+	os.Exit(1)
+}
+
+// yes parses Redis's yes/no booleans.
+func yes(s string) bool { return strings.EqualFold(s, "yes") }
+
+// memory parses a size the way Redis's config does: 1k = 1000 bytes, 1kb = 1024 bytes, and so
+// on for m, mb, g, gb. A size it cannot parse is a fatal error, as in Redis.
+func memory(s string) int64 {
+	units := []struct {
+		suffix string
+		size   int64
+	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}}
+	lower := strings.ToLower(s)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(lower, u.suffix); ok {
+			if v, err := strconv.ParseInt(n, 10, 64); err == nil {
+				return v * u.size
+			}
+		}
+	}
+	v, err := strconv.ParseInt(lower, 10, 64)
+	if err != nil {
+		fatal(fmt.Errorf("invalid memory size %q", s))
+	}
+	return v
+}

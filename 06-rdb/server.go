@@ -1,0 +1,261 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"byoredis/shared/resp"
+)
+
+// Config holds the server's settings, named after Redis's config directives.
+type Config struct {
+	Port       int    // port
+	Bind       string // bind
+	MaxClients int    // maxclients
+	Hz         int    // hz: how many times a second background tasks (active expiry) run
+	AOF        AOFConfig
+	RDB        RDBConfig
+}
+
+// Server accepts TCP connections and serves each one in its own goroutine.
+type Server struct {
+	config Config
+	store  *Store          // the keyspace every client shares
+	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
+
+	saveMu         sync.Mutex
+	saveDone       *sync.Cond // signalled when a background save ends
+	saving         bool       // a background save is running
+	lastSave       time.Time  // the last successful save (LASTSAVE)
+	lastSaveStatus string     // "ok" or "err"
+	started        time.Time  // for INFO's uptime
+	nextID         atomic.Int64
+
+	mu       sync.Mutex
+	listener net.Listener         // set by Serve, closed by Close
+	clients  map[net.Conn]*client // open connections, so that Close can close them
+	closed   bool                 // Close was called
+	running  sync.WaitGroup       // one per client goroutine, and the expiry loop
+	stop     chan struct{}        // closed by Close, to stop the expiry loop
+}
+
+// NewServer returns a server whose keyspace is loaded from the append-only file when
+// appendonly is on.
+func NewServer(config Config) (*Server, error) {
+	if config.Hz <= 0 {
+		config.Hz = 10 // Redis's default
+	}
+	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+		stop: make(chan struct{}), lastSave: time.Now(), lastSaveStatus: "ok"}
+	s.saveDone = sync.NewCond(&s.saveMu)
+	// At start, Redis loads the append-only file when it is on (it is the more complete
+	// record), and the dump file otherwise.
+	if config.AOF.Enabled {
+		var err error
+		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
+			return nil, err
+		}
+	} else if config.RDB.FileName != "" {
+		if err := s.loadRDB(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Serve accepts connections on ln until Close is called, then returns nil.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ln.Close()
+	}
+	s.listener = ln
+	if addr, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.config.Port = addr.Port // the real port, when asked for port 0 (CONFIG GET port)
+	}
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.store.expireLoop(s.config.Hz, s.stop)
+	}()
+	if s.aof != nil {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.aof.background(s.stop, func() { s.startRewrite() })
+		}()
+	}
+	if len(s.config.RDB.SavePoints) > 0 {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.saveLoop(s.stop)
+		}()
+	}
+	s.mu.Unlock()
+
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil // Close closed the listener: a clean stop
+			}
+			return err
+		}
+		c := s.add(conn)
+		if c == nil {
+			continue
+		}
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			defer s.remove(conn)
+			c.serve()
+		}()
+	}
+}
+
+// add registers a new client, or turns it away if the server is closing or full.
+func (s *Server) add(conn net.Conn) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		conn.Close()
+		return nil
+	}
+	if len(s.clients) >= s.config.MaxClients {
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		return nil
+	}
+	c := newClient(s, conn)
+	s.clients[conn] = c
+	return c
+}
+
+func (s *Server) remove(conn net.Conn) {
+	s.mu.Lock()
+	delete(s.clients, conn)
+	s.mu.Unlock()
+	conn.Close()
+}
+
+// clientCount returns how many clients are connected.
+func (s *Server) clientCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// Close stops accepting, closes every client connection, waits until every client
+// goroutine has returned, and writes and fsyncs the append-only file.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	if !s.closed {
+		close(s.stop)
+	}
+	s.closed = true
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	for conn := range s.clients {
+		conn.Close() // the goroutine blocked in Read wakes up with an error and returns
+	}
+	s.mu.Unlock()
+	s.running.Wait()
+	if s.aof != nil {
+		return s.aof.close()
+	}
+	return nil
+}
+
+// client is one connection's state.
+type client struct {
+	server  *Server
+	store   *Store
+	conn    net.Conn
+	reader  *resp.Reader
+	writer  *resp.Writer
+	id      int64  // CLIENT ID: unique, increasing, never reused
+	name    string // CLIENT SETNAME
+	closing bool   // QUIT was called: close once the reply is sent
+	// logged is the append-only file's offset after this client's last write command: its
+	// replies may not be sent before the file holds that much (see flushReplies).
+	logged int64
+}
+
+func newClient(s *Server, conn net.Conn) *client {
+	c := &client{
+		server: s,
+		store:  s.store,
+		conn:   conn,
+		writer: resp.NewWriter(conn),
+		id:     s.nextID.Add(1),
+	}
+	c.reader = resp.NewReader(flushBeforeRead{c})
+	return c
+}
+
+// serve reads commands and answers them until the client leaves or sends something the
+// server cannot parse.
+func (c *client) serve() {
+	for {
+		args, err := c.reader.ReadCommand()
+		if err != nil {
+			var protocolErr *resp.ProtocolError
+			if errors.As(err, &protocolErr) {
+				// Redis answers a malformed request with the error, then closes: after a framing
+				// error it cannot know where the next command starts.
+				c.writer.Error(protocolErr.Reply())
+				c.writer.Flush()
+			}
+			return
+		}
+		c.execute(args)
+		if c.closing {
+			c.flushReplies()
+			return
+		}
+	}
+}
+
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, one write sends them all.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct{ c *client }
+
+func (f flushBeforeRead) Read(p []byte) (int, error) {
+	if err := f.c.flushReplies(); err != nil {
+		return 0, err
+	}
+	return f.c.conn.Read(p)
+}
+
+// flushReplies sends the pending replies. First, the writes they acknowledge go to the
+// append-only file, and with appendfsync always they are fsynced: a client is told "OK" only
+// for what is on disk. Redis does the same in beforeSleep: the AOF buffer is written (and
+// with always, fsynced) before any reply is sent. If the file cannot be written, the
+// connection is dropped rather than a write acknowledged that is not in the file.
+func (c *client) flushReplies() error {
+	if aof := c.server.aof; aof != nil && c.logged > 0 {
+		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
+			return err
+		}
+		c.logged = 0
+	}
+	if c.writer.Buffered() == 0 {
+		return nil
+	}
+	if err := c.writer.Flush(); err != nil {
+		slog.Debug("write failed", "client", c.conn.RemoteAddr(), "err", err)
+		return err
+	}
+	return nil
+}
