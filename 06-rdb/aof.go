@@ -65,12 +65,12 @@ func (a *appendOnlyFile) manifestPath() string {
 func (a *appendOnlyFile) append(args [][]byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	before := len(a.pending)
 	if !a.selected {
 		// Each incr file starts by selecting the database, so it can be replayed alone.
 		a.pending = resp.AppendCommand(a.pending, "SELECT", "0")
 		a.selected = true
 	}
-	before := len(a.pending)
 	a.pending = appendCommandBytes(a.pending, args)
 	a.logged += int64(len(a.pending) - before)
 	a.currentSize += int64(len(a.pending) - before)

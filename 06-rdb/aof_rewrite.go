@@ -149,13 +149,13 @@ func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64)
 		return err
 	}
 	a.manifest = updated
-	a.currentSize = a.currentSize - a.baseSize + size
 	for _, f := range old {
-		a.currentSize -= a.sizeOf(f.name)
 		if f.name != "" {
-			os.Remove(filepath.Join(a.dir, f.name)) // history: no longer in the manifest
+			a.currentSize -= a.sizeOf(f.name) // the old base and incr files no longer count...
+			os.Remove(filepath.Join(a.dir, f.name))
 		}
 	}
+	a.currentSize += size // ...the new base does
 	a.baseSize = size
 	a.rewriting, a.lastRewriteStatus = false, "ok"
 	a.rewrites++

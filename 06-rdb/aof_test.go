@@ -236,6 +236,10 @@ func TestRewrite(t *testing.T) {
 	assert.NotContains(t, base, "gone")
 	assert.NotContains(t, base, "INCR")
 	assert.Contains(t, srvInfo(t, conn), "aof_rewrites:1\r\n")
+	// INFO's sizes, which decide the next automatic rewrite, are the files' real sizes.
+	baseSize := fileSize(t, filepath.Join(aofDir, "appendonly.aof.2.base.aof"))
+	incrSize := fileSize(t, filepath.Join(aofDir, "appendonly.aof.2.incr.aof"))
+	assert.Contains(t, srvInfo(t, conn), fmt.Sprintf("aof_current_size:%d\r\naof_base_size:%d\r\n", baseSize+incrSize, baseSize))
 	require.NoError(t, srv.Close())
 
 	_, addr = startAOF(t, dir, "everysec")
@@ -243,6 +247,12 @@ func TestRewrite(t *testing.T) {
 	assert.Equal(t, "100", again.Do("GET", "counter").Str)
 	assert.Equal(t, "rewrite", again.Do("GET", "after").Str)
 	assert.Equal(t, int64(99999999999999), again.Do("PEXPIRETIME", "ttl").Int)
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	info, err := os.Stat(path)
+	require.NoError(t, err)
+	return info.Size()
 }
 
 func srvInfo(t *testing.T, conn *redistest.Conn) string {
