@@ -89,7 +89,7 @@ func init() {
 			flags: "write denyoom fast", acl: "@write @string @fast", keys: oneKey("RW access update"),
 			doc: doc("string", "1.0.0", "Set the string value of a key and return its old value", "O(1)")}},
 
-		// Step 05's exercises (commands_moved.go).
+		// Step 05's exercises (commands_strings.go, commands_keys.go).
 		{name: "setnx", arity: 3, handler: setnx, info: commandInfo{
 			flags: "write denyoom fast", acl: "@write @string @fast", keys: oneKey("OW insert"),
 			doc: doc("string", "1.0.0", "Set the value of a key, only if the key does not exist", "O(1)")}},

@@ -3,6 +3,8 @@ package main
 import (
 	"sort"
 	"strings"
+
+	"byoredis/shared/resp"
 )
 
 // The reader gives every argument its own memory, so a handler may keep an argument as a
@@ -158,4 +160,65 @@ func keysCommand(c *client, args [][]byte) {
 	for _, key := range matched {
 		c.writer.BulkString(key)
 	}
+}
+
+// RENAME and COPY: step 05's exercises.
+
+// RENAME key newkey: the value and its expiry move to the new name.
+func rename(c *client, args [][]byte) {
+	var found bool
+	c.store.Write(func(k *Keyspace) {
+		var e entry
+		if e, found = k.Get(string(args[1])); !found || string(args[1]) == string(args[2]) {
+			return
+		}
+		k.Delete(string(args[1]))
+		k.Set(string(args[2]), e)
+		k.Log(args...)
+	})
+	if !found {
+		c.writer.Error("ERR no such key")
+		return
+	}
+	c.writer.SimpleString("OK")
+}
+
+// COPY source destination [DB destination-db] [REPLACE].
+func copyCommand(c *client, args [][]byte) {
+	replace := false
+	for i := 3; i < len(args); i++ {
+		switch {
+		case strings.EqualFold(string(args[i]), "REPLACE"):
+			replace = true
+		case strings.EqualFold(string(args[i]), "DB") && i+1 < len(args):
+			db, ok := resp.ParseInt(args[i+1])
+			if !ok {
+				c.writer.Error(errNotInt)
+				return
+			}
+			if db != 0 {
+				c.writer.Error("ERR DB index is out of range")
+				return
+			}
+			i++
+		default:
+			c.writer.Error(errSyntax)
+			return
+		}
+	}
+	if string(args[1]) == string(args[2]) {
+		c.writer.Error("ERR source and destination objects are the same")
+		return
+	}
+	var copied int64
+	c.store.Write(func(k *Keyspace) {
+		e, found := k.Get(string(args[1]))
+		if _, exists := k.Get(string(args[2])); !found || exists && !replace {
+			return
+		}
+		k.Set(string(args[2]), e) // values are never changed in place, so sharing is safe
+		k.Log(args...)
+		copied = 1
+	})
+	c.writer.Integer(copied)
 }

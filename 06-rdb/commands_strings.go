@@ -177,3 +177,40 @@ func getset(c *client, args [][]byte) {
 
 // itoa formats an integer as an argument for the log.
 func itoa(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+// SETNX and MSETNX: step 05's exercises.
+
+// SETNX key value: SET key value NX, answering 1 or 0. Logged as sent, and only when it set.
+func setnx(c *client, args [][]byte) {
+	var set int64
+	c.store.Write(func(k *Keyspace) {
+		if _, exists := k.Get(string(args[1])); !exists {
+			k.Set(string(args[1]), entry{value: args[2]})
+			k.Log(args...)
+			set = 1
+		}
+	})
+	c.writer.Integer(set)
+}
+
+// MSETNX key value [key value ...]: all or nothing. Logged only when it set them all.
+func msetnx(c *client, args [][]byte) {
+	if len(args)%2 == 0 {
+		c.writer.Error(wrongArity(commands["msetnx"]))
+		return
+	}
+	var set int64
+	c.store.Write(func(k *Keyspace) {
+		for i := 1; i < len(args); i += 2 {
+			if _, exists := k.Get(string(args[i])); exists {
+				return
+			}
+		}
+		for i := 1; i < len(args); i += 2 {
+			k.Set(string(args[i]), entry{value: args[i+1]})
+		}
+		k.Log(args...)
+		set = 1
+	})
+	c.writer.Integer(set)
+}

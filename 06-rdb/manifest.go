@@ -100,19 +100,11 @@ func (m manifest) String() string {
 // disk.
 func writeFileAtomically(path string, data []byte) error {
 	temp := filepath.Join(filepath.Dir(path), "temp-"+filepath.Base(path))
-	f, err := os.OpenFile(temp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	err := writeFileSynced(temp, func(f *os.File) error {
+		_, err := f.Write(data)
+		return err
+	})
 	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
 		return err
 	}
 	if err := os.Rename(temp, path); err != nil {
