@@ -63,7 +63,7 @@ func TestInlineCommands(t *testing.T) {
 	})
 }
 
-// Every malformed request of the interop reference §2 gets Redis's bytes, and the connection
+// Every malformed request that Redis's src/networking.c refuses gets Redis's bytes, and the connection
 // is closed right after, as Redis closes it.
 func TestProtocolErrorsCloseTheConnection(t *testing.T) {
 	const (

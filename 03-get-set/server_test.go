@@ -341,7 +341,7 @@ func TestRedisBenchmark(t *testing.T) {
 	assert.NotContains(t, out, "WARNING", "redis-benchmark could read the server's CONFIG")
 }
 
-// The glob rules of the interop reference §7, as real Redis's KEYS applies them.
+// The glob rules of stringmatchlen (Redis's src/util.c), as real Redis's KEYS applies them.
 func TestGlobMatch(t *testing.T) {
 	words := []string{"hello", "hallo", "hxllo", "h*llo", "hllo", "heeeello", "[x]", `a\b`}
 	tests := map[string][]string{

@@ -45,7 +45,7 @@ func readFile(t *testing.T, path string) string {
 	return string(data)
 }
 
-// The first start creates Redis 7's layout (interop reference §4.1): an empty base, an empty
+// The first start creates Redis 7's layout (Redis's src/aof.c, the multi-part AOF): an empty base, an empty
 // incr file, and the manifest naming them.
 func TestAOFLayoutOnFirstStart(t *testing.T) {
 	dir := t.TempDir()
@@ -58,7 +58,7 @@ func TestAOFLayoutOnFirstStart(t *testing.T) {
 }
 
 // aofScript is a sequence of writes, each of the forms Redis logs differently from how it was
-// sent (interop reference §4.2), and some that change nothing and are not logged at all.
+// sent (feedAppendOnlyFile in Redis's src/aof.c), and some that change nothing and are not logged at all.
 var aofScript = [][]string{
 	{"SET", "a", "1"}, {"SET", "b", "2", "EX", "100"}, {"DEL", "nope"}, {"DEL", "a"},
 	{"SET", "c", "v", "NX"}, {"SET", "c", "v", "NX"}, {"INCR", "n"}, {"incrby", "n", "5"},
@@ -74,7 +74,7 @@ var aofScript = [][]string{
 // when each server ran the command; every other byte must be Redis's.
 var unixTimes = regexp.MustCompile(`\$13\r\n1[0-9]{12}\r\n`)
 
-// Both servers, fed the same commands, write the same incr file (interop reference §4.2).
+// Both servers, fed the same commands, write the same incr file (feedAppendOnlyFile in Redis's src/aof.c).
 func TestCommandsAreLoggedAsRedisLogsThem(t *testing.T) {
 	ours := loggedLikeRedis(t, aofScript)
 	assert.Contains(t, ours, "*5\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n$4\r\nPXAT\r\n$13\r\nUNIXTIME\r\n")

@@ -19,7 +19,7 @@ import (
 
 const invalidSet = "-ERR invalid expire time in 'set' command\r\n"
 
-// SET's expiry options, and their errors, as Redis 7.0 gives them (interop reference §3).
+// SET's expiry options, and their errors, as Redis 7.0 gives them (setGenericCommand in Redis's src/t_string.c).
 // Times are relative to the servers' clocks, so only replies that do not depend on the exact
 // millisecond are compared: TTL rounds to the nearest second.
 func TestSetWithExpiry(t *testing.T) {
@@ -75,7 +75,7 @@ func TestGetex(t *testing.T) {
 }
 
 // The EXPIRE family with NX, XX, GT and LT; a key without a TTL counts as expiring never
-// (interop reference §3).
+// (expireGenericCommand in Redis's src/expire.c).
 func TestExpireConditions(t *testing.T) {
 	redistest.Differential(t, startServer(t), []redistest.Exchange{
 		{Send: cmd("SET", "k", "v"), Want: []string{"+OK\r\n"}},

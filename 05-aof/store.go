@@ -129,8 +129,8 @@ func (s *Store) remove(key string) {
 }
 
 // expire removes a key whose time has come, and logs its deletion: the file must say that it
-// is gone, or a replay at another moment could bring it back (interop reference §3: Redis
-// writes a DEL).
+// is gone, or a replay at another moment could bring it back (Redis's deleteExpiredKeyAndPropagate in
+// src/db.c writes a DEL).
 func (s *Store) expire(key string) {
 	s.remove(key)
 	s.expiredKeys++

@@ -17,7 +17,7 @@ func TestCRC64CheckValue(t *testing.T) {
 	assert.Equal(t, uint64(0xe9c6d914c4b8d9ca), crc64(crc64(0, []byte("1234")), []byte("56789")))
 }
 
-// The LZF bytes Redis wrote for 200 "a"s (interop reference §5.2).
+// The LZF bytes Redis wrote for 200 "a"s (rdbSaveRawString in Redis's src/rdb.c).
 func TestLZFDecompressesRedisBytes(t *testing.T) {
 	compressed, _ := hex.DecodeString("016161e0bb00016161")
 	out, err := lzfDecompress(compressed, 200)

@@ -11,7 +11,7 @@ import (
 	"byoredis/shared/resp"
 )
 
-// The RDB file format, version 10 (Redis 7.0), interop reference §5:
+// The RDB file format, version 10 (Redis 7.0), as Redis's src/rdb.c writes it:
 //
 //	"REDIS0010"                              magic and version
 //	FA <key> <value> ...                     AUX fields: redis-ver, ctime, ...

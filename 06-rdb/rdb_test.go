@@ -39,7 +39,7 @@ func TestReadsRedisDump(t *testing.T) {
 	assert.Equal(t, redisDump, keys)
 }
 
-// The writer encodes each string as Redis does (interop reference §5.2); these are the bytes
+// The writer encodes each string as Redis does (rdbSaveRawString in Redis's src/rdb.c); these are the bytes
 // Redis wrote for the same keys, found in its dump.
 func TestStringEncodingsAreRedis(t *testing.T) {
 	redis := readTestdata(t, "redis-7.0-strings.rdb")

@@ -53,8 +53,8 @@ func TestReadCommandWellFormed(t *testing.T) {
 	}
 }
 
-// TestReadCommandProtocolErrors covers every malformed request in the interop reference §1.6
-// and §2, with the error text Redis sends before closing the connection.
+// TestReadCommandProtocolErrors covers every malformed request that Redis's processMultibulkBuffer and
+// processInlineBuffer (src/networking.c) refuse, with the error text Redis sends before closing the connection.
 func TestReadCommandProtocolErrors(t *testing.T) {
 	tests := []struct {
 		input string

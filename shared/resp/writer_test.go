@@ -9,7 +9,7 @@ import (
 )
 
 // Every case is the bytes real Redis 7.0 sends for that reply, to a RESP3 and to a RESP2 client
-// (interop reference §1.1 and §1.2).
+// (the RESP specification, https://redis.io/docs/reference/protocol-spec/).
 func TestWriterSpeaksBothProtocols(t *testing.T) {
 	tests := []struct {
 		name         string
