@@ -5,15 +5,24 @@ MODULES := shared $(STEPS)
 PORT    ?= 6380
 ARGS    ?=
 TAGS    ?=
-COURSE  := go run ./shared/cmd/course
+SERVER  ?=
+COURSE  := go build -o bin/course ./shared/cmd/course && bin/course
 
-# STEP=03 (or STEP=3) names the step folder 03-get-set; PREV_DIR is the step before it.
-STEP_NUM  = $(shell expr "$(STEP)" + 0 2>/dev/null)
+# STEP=03 (or STEP=3, or STEP=03-get-set) names the step folder 03-get-set; PREV_DIR is the
+# step before it. (The course tool resolves STEP the same way for check and grade.)
+STEP_NUM  = $(shell expr "$(firstword $(subst -, ,$(STEP)))" + 0 2>/dev/null)
 STEP_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$(STEP_NUM)" 2>/dev/null)-*))
 PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$$(expr "$(STEP_NUM)" - 1 2>/dev/null)" 2>/dev/null)-*))
 
 .DEFAULT_GOAL := help
-.PHONY: help test check diff fmt-check vet $(STEPS)
+# make reports a failing recipe as "make: *** [Makefile:NN: check] Error 1". An exercise or a
+# stage that does not pass yet is no error of make's, so these recipes stop make as Ctrl-C
+# would (exit status 130), which make does not report: the status still says "not done",
+# without the noise. The recipe lives on a moment after the signal so that make finds it
+# still running when it handles the signal.
+NOT_YET = { kill -INT $$PPID && sleep 0.2 || exit 1; }
+
+.PHONY: help test check grade diff fmt-check vet $(STEPS)
 
 help:
 	@echo "Build Your Own Redis in Go"
@@ -21,7 +30,10 @@ help:
 	@echo "  make 01-tcp-echo        build and run that step's server on 127.0.0.1:$(PORT)"
 	@echo "                          (PORT=7000 make ... for another port, ARGS='--bind 0.0.0.0' for more flags,"
 	@echo "                          TAGS=solution make ... to run it with the exercises' reference solutions)"
-	@echo "  make check STEP=01      which of that step's exercises pass"
+	@echo "  make check STEP=01      which of that step's exercises pass, and the first failure of each"
+	@echo "  make grade STEP=04 SERVER=<command>"
+	@echo "                          the stages of steps 01 to 04 against any server: SERVER=redis-server,"
+	@echo "                          SERVER=./path/to/binary, or SERVER=<folder of your Go module>"
 	@echo "  make diff STEP=02       what that step added to the one before it (Go files)"
 	@echo "  make test               every test of every step, and the exercise proofs"
 	@echo
@@ -44,8 +56,10 @@ vet:
 	@for m in $(MODULES); do (cd $$m && go vet ./... && go vet -tags solution ./...) || exit 1; done
 
 check:
-	@test -n "$(STEP_DIR)" || { echo "usage: make check STEP=03"; exit 2; }
-	@$(COURSE) check $(STEP_DIR)
+	@$(COURSE) check "$(STEP)" || $(NOT_YET)
+
+grade:
+	@$(COURSE) grade "$(STEP)" $(SERVER) || $(NOT_YET)
 
 diff:
 	@test -n "$(STEP_DIR)" -a -n "$(PREV_DIR)" || { echo "usage: make diff STEP=03 (from step 02 on)"; exit 2; }

@@ -1,10 +1,13 @@
 // Command course runs the course's tests and checks the learner's exercises. The Makefile is
 // its user interface:
 //
-//	course test MODULE...   every test of each module, with -race, and a summary (make test)
-//	course check STEPDIR    which exercises of a step pass against your code (make check)
-//	course prove STEPDIR    every exercise's test passes against the reference solution and
-//	                        fails against the untouched stub (part of make test)
+//	course test MODULE...      every test of each module, with -race, and a summary (make test)
+//	course check STEP          which exercises of a step pass against your code (make check)
+//	course prove STEP          every exercise's test passes against the reference solution and
+//	                           fails against the untouched stub (part of make test)
+//	course grade STEP SERVER   the stages of steps 01 to STEP against any server (make grade)
+//
+// STEP is 3, 03 or 03-get-set.
 //
 // Exercises are the tests named TestExercise<N>... in a step; their titles come from the
 // "## Exercise N: title" headings of the step's EXERCISES.md.
@@ -13,21 +16,31 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 )
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEPDIR | course prove STEPDIR")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER")
 		os.Exit(2)
 	}
 	var ok bool
 	switch os.Args[1] {
 	case "test":
 		ok = testModules(os.Args[2:])
-	case "check":
-		ok = checkExercises(os.Args[2])
-	case "prove":
-		ok = proveExercises(os.Args[2])
+	case "check", "prove":
+		dir, _, err := resolveStep(os.Args[2])
+		if err != nil {
+			fmt.Println(err)
+			os.Exit(2)
+		}
+		if os.Args[1] == "check" {
+			ok = checkExercises(dir)
+		} else {
+			ok = proveExercises(dir)
+		}
+	case "grade":
+		ok = gradeServer(os.Args[2], strings.Join(os.Args[3:], " "))
 	default:
 		fmt.Fprintf(os.Stderr, "course: unknown command %q\n", os.Args[1])
 		os.Exit(2)

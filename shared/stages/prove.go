@@ -1,0 +1,71 @@
+package stages
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"byoredis/shared/redistest"
+)
+
+// serveEnv, set in a test binary's environment, makes it run the step's server instead of
+// its tests: that is how a step's tests start their own server as a process, with a
+// command line, exactly as the grader starts a learner's.
+const serveEnv = "BYOREDIS_SERVE"
+
+// ServeIfAsked runs main and exits when the test binary was started as the step's server
+// (see Prove). Call it first thing in a step's TestMain.
+func ServeIfAsked(main func()) {
+	if os.Getenv(serveEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+}
+
+// ThisServer is the step's own server as a Target: this test binary, run as the server.
+// The step's TestMain must call ServeIfAsked.
+func ThisServer(t testing.TB) Target {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Target{Command: shellQuote(exe), Env: []string{serveEnv + "=1"}}
+}
+
+// RealRedis is a real redis-server as a Target, listening on 127.0.0.1 only. The test is
+// skipped with a notice when redis-server is not installed (or fails, with REQUIRE_REDIS=1).
+func RealRedis(t testing.TB) Target {
+	return Target{Command: shellQuote(redistest.RequireTool(t, "redis-server")) + " --bind 127.0.0.1"}
+}
+
+// Prove runs every stage a server of this step must pass against ours, and against a real
+// redis-server, as subtests "NN-name/ours" and "NN-name/redis". Passing on Redis proves the
+// stage asks for Redis's behaviour; passing on ours proves the step teaches it. A stage that
+// real Redis cannot pass (step 01's echo) must fail against it.
+func Prove(t *testing.T, step int, ours Target) {
+	for _, st := range For(step) {
+		t.Run(strings.ReplaceAll(st.ID(), "/", "-"), func(t *testing.T) {
+			t.Run("ours", func(t *testing.T) {
+				if err := Run(ours, st); err != nil {
+					t.Errorf("stage %s (%s):\n%v", st.ID(), st.Title, err)
+				}
+			})
+			t.Run("redis", func(t *testing.T) {
+				err := Run(RealRedis(t), st)
+				if st.NotRedis != "" { // then the stage must tell Redis from the step's server
+					if err == nil {
+						t.Errorf("stage %s says real Redis cannot pass it (%s), but it did", st.ID(), st.NotRedis)
+					}
+					return
+				}
+				if err != nil {
+					t.Errorf("stage %s (%s), against real Redis:\n%v", st.ID(), st.Title, err)
+				}
+			})
+		})
+	}
+}
+
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,153 @@
+package stages
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Target is the server under test: a command line, started with `--port N` added (and, for
+// the persistence stages, Redis's directives such as `--appendonly yes`).
+type Target struct {
+	// Command is run by /bin/sh, so it may carry flags of its own:
+	// "redis-server --bind 127.0.0.1" or "/path/to/myserver --verbose".
+	Command string
+	// Env is added to the environment of the server process.
+	Env []string
+}
+
+// How long the grader waits for a server: not a speed requirement (a server answers in
+// microseconds) but a bound, so that a server that never answers fails the stage instead of
+// hanging the grader.
+const (
+	startTimeout = 10 * time.Second
+	replyTimeout = 5 * time.Second
+	stopTimeout  = 5 * time.Second
+)
+
+// process is one run of the target, in its own working directory, so that whatever it
+// writes there (a dump.rdb, an appendonlydir) is the stage's to read and never lands in
+// the learner's tree.
+type process struct {
+	cmd    *exec.Cmd
+	addr   string
+	output *tail
+	exited chan struct{}
+}
+
+// start runs target with --port and args in dir, and waits until it accepts connections.
+func start(target Target, dir string, args []string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	argv := append([]string{"--port", strconv.Itoa(port)}, args...)
+	cmd := exec.Command("/bin/sh", append([]string{"-c", "exec " + target.Command + ` "$@"`, "server"}, argv...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), target.Env...)
+	out := &tail{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("cannot start %q: %v", target.Command, err)
+	}
+	p := &process{cmd: cmd, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), output: out, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(p.exited) }()
+
+	// The only sign a server of unknown make gives that it is ready is that it accepts a
+	// connection, so try until it does, it exits, or startTimeout passes.
+	deadline := time.Now().Add(startTimeout)
+	for {
+		conn, err := net.DialTimeout("tcp", p.addr, time.Second)
+		if err == nil {
+			conn.Close()
+			return p, nil
+		}
+		select {
+		case <-p.exited:
+			return nil, fmt.Errorf("the server exited before it accepted a connection on %s (%s)%s",
+				p.addr, cmd.ProcessState, p.output.show())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			p.kill()
+			return nil, fmt.Errorf("the server did not accept a connection on %s within %v: does it listen on the port given by --port?%s",
+				p.addr, startTimeout, p.output.show())
+		}
+	}
+}
+
+// stop asks the server to shut down (SIGTERM, as an operator would), and kills it if it is
+// still running after stopTimeout.
+func (p *process) stop() error {
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.exited:
+		return nil
+	case <-time.After(stopTimeout):
+		p.kill()
+		return fmt.Errorf("the server was still running %v after SIGTERM, so it was killed", stopTimeout)
+	}
+}
+
+// kill ends the server at once, as a crash or a power cut would: SIGKILL cannot be caught.
+func (p *process) kill() {
+	p.cmd.Process.Kill()
+	<-p.exited
+}
+
+// exitNote says, for a failure message, whether the server has exited (a crash closes the
+// connection a moment before the process is gone, hence the short wait), and what it printed.
+func (p *process) exitNote() string {
+	select {
+	case <-p.exited:
+		return fmt.Sprintf("\nthe server exited (%s)%s", p.cmd.ProcessState, p.output.show())
+	case <-time.After(200 * time.Millisecond):
+		return ""
+	}
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// tail keeps the last few KiB a server printed, to show beside a failure.
+type tail struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+const tailSize = 2048
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.buf = append(t.buf, p...)
+	if len(t.buf) > tailSize {
+		t.buf = t.buf[len(t.buf)-tailSize:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) show() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	text := bytes.TrimSpace(t.buf)
+	if len(text) == 0 {
+		return ""
+	}
+	return "\nthe server printed:\n" + indent(string(text))
+}
+
+var errClosed = errors.New("the server closed the connection")

@@ -1,0 +1,243 @@
+package stages
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"byoredis/shared/resp"
+)
+
+// Session is what a stage's check works with: the server under test, connections to it,
+// and the directory it runs in. Its methods end the check with a *Failure at the first
+// thing that is not as Redis does it, the way testing's FailNow ends a test.
+type Session struct {
+	target Target
+	dir    string
+	args   []string
+	proc   *process
+	conns  []*Conn
+}
+
+// Failure says what went wrong in a stage: the request and the reply expected and received,
+// or, for a check that is not an exchange, what was found.
+type Failure struct {
+	Sent     string // the bytes sent, as they were
+	Expected string // the reply Redis gives
+	Received string // what the server gave instead
+	Problem  string // set instead of the three above for any other check
+	Note     string // what else is known: the server crashed, and what it printed
+}
+
+func (f *Failure) Error() string {
+	text := f.Problem
+	if text == "" {
+		text = fmt.Sprintf("sent:     %s\nexpected: %s\nreceived: %s", quote(f.Sent), quote(f.Expected), f.Received)
+	}
+	return text + f.Note
+}
+
+// Fail ends the check with a problem in words.
+func (s *Session) Fail(format string, args ...any) {
+	panic(&Failure{Problem: fmt.Sprintf(format, args...)})
+}
+
+// Addr is the server's address, host:port.
+func (s *Session) Addr() string { return s.proc.addr }
+
+// Dir is the server's working directory: where it writes its files (the persistence stages
+// also pass it as --dir).
+func (s *Session) Dir() string { return s.dir }
+
+// Path is a file in the server's directory.
+func (s *Session) Path(name string) string { return filepath.Join(s.dir, name) }
+
+// Restart stops the server with SIGTERM and starts it again in the same directory with the
+// same flags, plus extra ones.
+func (s *Session) Restart(extra ...string) {
+	s.closeConns()
+	if err := s.proc.stop(); err != nil {
+		s.Fail("%v", err)
+	}
+	s.launch(extra)
+}
+
+// Crash kills the server with SIGKILL, which it cannot catch or clean up after, and starts it
+// again in the same directory: only what it had written to its files survives.
+func (s *Session) Crash(extra ...string) {
+	s.closeConns()
+	s.proc.kill()
+	s.launch(extra)
+}
+
+func (s *Session) launch(extra []string) {
+	proc, err := start(s.target, s.dir, append(append([]string{}, s.args...), extra...))
+	if err != nil {
+		s.Fail("%v", err)
+	}
+	s.proc = proc
+}
+
+func (s *Session) closeConns() {
+	for _, c := range s.conns {
+		c.conn.Close()
+	}
+	s.conns = nil
+}
+
+// Dial opens a connection to the server.
+func (s *Session) Dial() *Conn {
+	conn, err := net.DialTimeout("tcp", s.proc.addr, replyTimeout)
+	if err != nil {
+		s.Fail("cannot connect to the server at %s: %v", s.proc.addr, err)
+	}
+	c := &Conn{s: s, conn: conn, replies: resp.NewReplyReader(conn)}
+	s.conns = append(s.conns, c)
+	return c
+}
+
+// Conn is one client connection that sends exact bytes and checks exact replies.
+type Conn struct {
+	s       *Session
+	conn    net.Conn
+	replies *resp.ReplyReader
+	sent    string // the last request, for failure messages
+}
+
+// Send writes raw bytes, as they are.
+func (c *Conn) Send(raw string) {
+	c.sent = raw
+	if _, err := c.conn.Write([]byte(raw)); err != nil {
+		panic(&Failure{Sent: raw, Expected: "(the request to be accepted)", Received: "the write failed: " + err.Error()})
+	}
+}
+
+// Do sends one command as a RESP array and returns the exact bytes of its reply.
+func (c *Conn) Do(args ...string) string {
+	c.Send(resp.Command(args...))
+	return c.Raw()
+}
+
+// Exchange sends raw bytes and requires the replies want, in order, byte for byte.
+func (c *Conn) Exchange(send string, want ...string) {
+	c.Send(send)
+	c.Expect(want...)
+}
+
+// Expect reads one reply for each of want and requires its exact bytes.
+func (c *Conn) Expect(want ...string) {
+	for i, w := range want {
+		got, err := c.read()
+		if err != nil || got != w {
+			received := describe(got, err)
+			if len(want) > 1 {
+				received += fmt.Sprintf("   (reply %d of %d)", i+1, len(want))
+			}
+			failure := &Failure{Sent: c.sent, Expected: w, Received: received}
+			if got != "" && strings.HasPrefix(c.sent, got) {
+				failure.Note = "\nthat is the request itself, sent back: the server echoes instead of answering in RESP (step 02)"
+			}
+			panic(failure)
+		}
+	}
+}
+
+// Raw reads one reply and returns its exact bytes.
+func (c *Conn) Raw() string {
+	got, err := c.read()
+	if err != nil {
+		panic(&Failure{Sent: c.sent, Expected: "a reply", Received: describe("", err)})
+	}
+	return got
+}
+
+// Value reads one reply, parsed.
+func (c *Conn) Value() resp.Value {
+	c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
+	v, err := c.replies.ReadReply()
+	if err != nil {
+		panic(&Failure{Sent: c.sent, Expected: "a reply", Received: describe("", err)})
+	}
+	return v
+}
+
+// ExpectClosed requires the server to close the connection with nothing more to read.
+func (c *Conn) ExpectClosed() {
+	got, err := c.read()
+	if err == nil {
+		panic(&Failure{Sent: c.sent, Expected: "(the connection closed)", Received: quote(got)})
+	}
+	if !isClosed(err) {
+		panic(&Failure{Sent: c.sent, Expected: "(the connection closed)", Received: describe("", err)})
+	}
+}
+
+// Line reads raw bytes up to and including "\n", for a server that does not speak RESP.
+func (c *Conn) Line() string {
+	c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
+	var line []byte
+	buf := make([]byte, 1)
+	for {
+		if _, err := c.conn.Read(buf); err != nil {
+			panic(&Failure{Sent: c.sent, Expected: "a line back", Received: describe(string(line), err)})
+		}
+		line = append(line, buf[0])
+		if buf[0] == '\n' {
+			return string(line)
+		}
+	}
+}
+
+func (c *Conn) read() (string, error) {
+	c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
+	if _, err := c.replies.ReadReply(); err != nil {
+		return string(c.replies.Raw()), err
+	}
+	return string(c.replies.Raw()), nil
+}
+
+// describe renders what was received for a failure message.
+func describe(got string, err error) string {
+	var timeout net.Error
+	switch {
+	case err == nil:
+		return quote(got)
+	case isClosed(err) && got == "":
+		return "(the server closed the connection)"
+	case errors.As(err, &timeout) && timeout.Timeout() && got == "":
+		return fmt.Sprintf("(nothing within %v: is the server still waiting for more of the request, or did it not flush its reply?)", replyTimeout)
+	case got != "":
+		return fmt.Sprintf("%s, which is not a whole RESP reply (%v)", quote(got), err)
+	default:
+		return fmt.Sprintf("(%v)", err)
+	}
+}
+
+func isClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// quote shows bytes as a Go string literal, cut short when long.
+func quote(raw string) string {
+	const most = 200
+	if len(raw) > most {
+		return fmt.Sprintf("%q... (%d bytes in all)", raw[:most], len(raw))
+	}
+	return fmt.Sprintf("%q", raw)
+}
+
+func indent(text string) string {
+	return "    " + strings.ReplaceAll(text, "\n", "\n    ")
+}
+
+// exists reports whether a file is in the server's directory.
+func (s *Session) exists(name string) bool {
+	_, err := os.Stat(s.Path(name))
+	return err == nil
+}

@@ -1,0 +1,3 @@
+package stages
+
+var step03 = []*Stage{}

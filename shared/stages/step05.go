@@ -1,0 +1,3 @@
+package stages
+
+var step05 = []*Stage{}
