@@ -6,6 +6,7 @@ PORT    ?= 6380
 ARGS    ?=
 TAGS    ?=
 SERVER  ?=
+DIR     ?= ../my-redis
 COURSE  := go build -o bin/course ./shared/cmd/course && bin/course
 
 # STEP=03 (or STEP=3, or STEP=03-get-set) names the step folder 03-get-set; PREV_DIR is the
@@ -22,7 +23,7 @@ PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$$(expr "$(STEP_NUM)" 
 # still running when it handles the signal.
 NOT_YET = { kill -INT $$PPID && sleep 0.2 || exit 1; }
 
-.PHONY: help test check grade diff fmt-check vet $(STEPS)
+.PHONY: help test check grade starter diff fmt-check vet $(STEPS)
 
 help:
 	@echo "Build Your Own Redis in Go"
@@ -34,6 +35,8 @@ help:
 	@echo "  make grade STEP=04 SERVER=<command>"
 	@echo "                          the stages of steps 01 to 04 against any server: SERVER=redis-server,"
 	@echo "                          SERVER=./path/to/binary, or SERVER=<folder of your Go module>"
+	@echo "  make starter DIR=../my-redis"
+	@echo "                          start the build-your-own track: a Go module with the smallest server"
 	@echo "  make diff STEP=02       what that step added to the one before it (Go files)"
 	@echo "  make test               every test of every step, and the exercise proofs"
 	@echo
@@ -60,6 +63,9 @@ check:
 
 grade:
 	@$(COURSE) grade "$(STEP)" $(SERVER) || $(NOT_YET)
+
+starter:
+	@$(COURSE) starter "$(DIR)"
 
 diff:
 	@test -n "$(STEP_DIR)" -a -n "$(PREV_DIR)" || { echo "usage: make diff STEP=03 (from step 02 on)"; exit 2; }

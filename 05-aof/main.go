@@ -30,6 +30,9 @@ func main() {
 	loadTruncated := flag.String("aof-load-truncated", "yes", "yes: start even if the last command in the file was cut short")
 	rewritePercent := flag.Int64("auto-aof-rewrite-percentage", 100, "rewrite when the file has grown by this percentage since the last rewrite (0: never)")
 	rewriteMinSize := flag.String("auto-aof-rewrite-min-size", "64mb", "but not before it is this large")
+	// Redis writes the base as an RDB snapshot by default (yes); this step has no RDB yet
+	// (step 06 adds it), so its base is always commands, as Redis's is with "no".
+	rdbPreamble := flag.String("aof-use-rdb-preamble", "no", `only "no" in this step: the base holds commands`)
 	flag.Parse()
 
 	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
@@ -38,6 +41,9 @@ func main() {
 	}}
 	if f := config.AOF.Fsync; f != "always" && f != "everysec" && f != "no" {
 		fatal(fmt.Errorf("appendfsync must be always, everysec or no, not %q", f))
+	}
+	if yes(*rdbPreamble) {
+		fatal(fmt.Errorf("aof-use-rdb-preamble yes needs RDB snapshots, which step 06 adds"))
 	}
 	srv, err := NewServer(config)
 	if err != nil {

@@ -61,18 +61,29 @@ func (s *Session) Path(name string) string { return filepath.Join(s.dir, name) }
 // Restart stops the server with SIGTERM and starts it again in the same directory with the
 // same flags, plus extra ones.
 func (s *Session) Restart(extra ...string) {
+	s.Stop()
+	s.Start(extra...)
+}
+
+// Stop stops the server with SIGTERM, as an operator would, and waits until it has exited.
+func (s *Session) Stop() {
 	s.closeConns()
-	if err := s.proc.stop(); err != nil {
+	err := s.proc.stop()
+	s.proc = nil
+	if err != nil {
 		s.Fail("%v", err)
 	}
-	s.launch(extra)
 }
+
+// Start starts the server again in the same directory with the same flags, plus extra ones.
+func (s *Session) Start(extra ...string) { s.launch(extra) }
 
 // Crash kills the server with SIGKILL, which it cannot catch or clean up after, and starts it
 // again in the same directory: only what it had written to its files survives.
 func (s *Session) Crash(extra ...string) {
 	s.closeConns()
 	s.proc.kill()
+	s.proc = nil
 	s.launch(extra)
 }
 
@@ -178,19 +189,20 @@ func (c *Conn) ExpectClosed() {
 	}
 }
 
-// Line reads raw bytes up to and including "\n", for a server that does not speak RESP.
-func (c *Conn) Line() string {
+// ExpectLine reads raw bytes up to and including "\n", for a server that does not speak
+// RESP, and requires them to be want.
+func (c *Conn) ExpectLine(want string) {
 	c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
 	var line []byte
 	buf := make([]byte, 1)
-	for {
+	for len(line) == 0 || line[len(line)-1] != '\n' {
 		if _, err := c.conn.Read(buf); err != nil {
-			panic(&Failure{Sent: c.sent, Expected: "a line back", Received: describe(string(line), err)})
+			panic(&Failure{Sent: c.sent, Expected: want, Received: describe(string(line), err)})
 		}
 		line = append(line, buf[0])
-		if buf[0] == '\n' {
-			return string(line)
-		}
+	}
+	if string(line) != want {
+		panic(&Failure{Sent: c.sent, Expected: want, Received: quote(string(line))})
 	}
 }
 
@@ -240,4 +252,14 @@ func indent(text string) string {
 func (s *Session) exists(name string) bool {
 	_, err := os.Stat(s.Path(name))
 	return err == nil
+}
+
+func contains(s, part string) bool { return strings.Contains(s, part) }
+
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }

@@ -30,6 +30,8 @@ type Stage struct {
 	// NotRedis, when set, says why real Redis cannot pass this stage; Prove then runs it
 	// against the step's server only.
 	NotRedis string
+	// Hint, when set, is the first thing to try when the stage fails.
+	Hint string
 	// Check exercises the server; it ends with a *Failure at the first difference.
 	Check func(s *Session)
 }

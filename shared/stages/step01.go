@@ -17,13 +17,12 @@ var step01 = []*Stage{
 		Step: 1, Name: "echo", Title: "sends every line a client writes straight back",
 		Guide: "01-tcp-echo/GUIDE.md: server.go: one goroutine per client",
 		Until: 1, NotRedis: echoOnly,
+		Hint: "keep the connection open, read from it up to each \"\\n\" (a bufio.Reader's ReadString) and write the line back",
 		Check: func(s *Session) {
 			c := s.Dial()
 			for _, line := range []string{"hello\n", "two words\r\n", "\n"} {
 				c.Send(line)
-				if got := c.Line(); got != line {
-					panic(&Failure{Sent: line, Expected: line, Received: quote(got)})
-				}
+				c.ExpectLine(line)
 			}
 		},
 	},
@@ -36,10 +35,10 @@ var step01 = []*Stage{
 			for _, part := range []string{"he", "l", "lo\n"} {
 				c.Send(part)
 			}
-			expectLine(c, "hello\n")
+			c.ExpectLine("hello\n")
 			c.Send("one\ntwo\nthree\n")
 			for _, line := range []string{"one\n", "two\n", "three\n"} {
-				expectLine(c, line)
+				c.ExpectLine(line)
 			}
 		},
 	},
@@ -47,6 +46,7 @@ var step01 = []*Stage{
 		Step: 1, Name: "clients", Title: "serves many clients at once: an idle client does not hold up the others",
 		Guide: "01-tcp-echo/GUIDE.md: server.go: one goroutine per client",
 		Until: 1, NotRedis: echoOnly,
+		Hint: "serve each connection in a goroutine of its own, so that the accept loop goes straight back to Accept",
 		Check: func(s *Session) {
 			var conns []*Conn
 			for range 20 {
@@ -57,18 +57,12 @@ var step01 = []*Stage{
 			for i := len(conns) - 1; i >= 1; i-- {
 				line := fmt.Sprintf("client %d\n", i)
 				conns[i].Send(line)
-				expectLine(conns[i], line)
+				conns[i].ExpectLine(line)
 			}
 			conns[0].Send("last\n")
-			expectLine(conns[0], "last\n")
+			conns[0].ExpectLine("last\n")
 		},
 	},
-}
-
-func expectLine(c *Conn, want string) {
-	if got := c.Line(); got != want {
-		panic(&Failure{Sent: c.sent, Expected: want, Received: quote(got)})
-	}
 }
 
 // A stage that needs a long request builds it here, so the table above stays readable.

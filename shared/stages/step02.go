@@ -60,6 +60,7 @@ var step02 = []*Stage{
 	{
 		Step: 2, Name: "echo", Title: "ECHO answers its argument as a bulk string, any bytes at all",
 		Guide: "02-resp-parser/GUIDE.md: What a request looks like",
+		Hint:  `read "*<count>\r\n", then "$<length>\r\n<bytes>\r\n" per argument; answer "$<length>\r\n<bytes>\r\n"`,
 		Check: exchanges(
 			x(cmd("ECHO", "hi"), bulk("hi")),
 			x(cmd("echo", "a\r\nb\x00c"), bulk("a\r\nb\x00c")),

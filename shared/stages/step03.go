@@ -1,3 +1,186 @@
 package stages
 
-var step03 = []*Stage{}
+import (
+	"fmt"
+	"sync"
+)
+
+// COMMAND INFO GET, as Redis 7.0 describes GET in RESP2.
+const commandInfoGet = "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n" +
+	"*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n" +
+	"*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n" +
+	"$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n" +
+	"$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"
+
+const badClientName = "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+
+var step03 = []*Stage{
+	{
+		Step: 3, Name: "set-get", Title: "SET stores a value, GET returns it, or a null bulk string when there is none",
+		Guide: "03-get-set/GUIDE.md: store.go: one map, many goroutines",
+		Check: exchanges(
+			x(cmd("GET", "k"), nullBulk),
+			x(cmd("SET", "k", "v1"), ok),
+			x(cmd("get", "k"), bulk("v1")),
+			x(cmd("SET", "k", ""), ok),
+			x(cmd("GET", "k"), "$0\r\n\r\n"),
+			x(cmd("SET", "bin", "a\r\n\x00b"), ok),
+			x(cmd("GET", "bin"), bulk("a\r\n\x00b")),
+			x(cmd("GET"), arity("get")),
+			x(cmd("SET", "k"), arity("set")),
+		),
+	},
+	{
+		Step: 3, Name: "set-options", Title: "SET's NX, XX and GET options, and a syntax error for a bad mix",
+		Guide: "03-get-set/GUIDE.md: commands_keys.go: SET and its options",
+		Check: exchanges(
+			x(cmd("SET", "k", "v1", "NX"), ok),
+			x(cmd("SET", "k", "v2", "nx"), nullBulk),
+			x(cmd("SET", "missing", "v", "XX"), nullBulk),
+			x(cmd("SET", "k", "v3", "XX"), ok),
+			x(cmd("SET", "k", "v4", "XX", "GET"), bulk("v3")),
+			x(cmd("SET", "k", "v5", "NX", "GET"), bulk("v4")), // NX with GET: the old value, nothing written
+			x(cmd("GET", "k"), bulk("v4")),
+			x(cmd("SET", "new", "v", "GET"), nullBulk),
+			x(cmd("SET", "k", "v", "NX", "XX"), syntaxError),
+			x(cmd("SET", "k", "v", "FOO"), syntaxError),
+		),
+	},
+	{
+		Step: 3, Name: "del-exists", Title: "DEL and EXISTS take many keys and count them; DBSIZE counts the keyspace",
+		Guide: "03-get-set/GUIDE.md: store.go: one map, many goroutines",
+		Check: exchanges(
+			x(cmd("SET", "a", "1")+cmd("SET", "b", "2"), ok, ok),
+			x(cmd("EXISTS", "a", "a", "b", "nope"), integer(3)),
+			x(cmd("DBSIZE"), integer(2)),
+			x(cmd("DEL", "a", "a", "nope"), integer(1)),
+			x(cmd("EXISTS", "a"), integer(0)),
+			x(cmd("DBSIZE"), integer(1)),
+			x(cmd("DEL"), arity("del")),
+		),
+	},
+	{
+		Step: 3, Name: "flush", Title: "FLUSHDB and FLUSHALL (with ASYNC or SYNC) empty the keyspace",
+		Guide: "03-get-set/GUIDE.md: store.go: one map, many goroutines",
+		Check: exchanges(
+			x(cmd("SET", "a", "1")+cmd("FLUSHDB")+cmd("DBSIZE"), ok, ok, integer(0)),
+			x(cmd("SET", "a", "1")+cmd("FLUSHALL", "ASYNC")+cmd("EXISTS", "a"), ok, ok, integer(0)),
+			x(cmd("FLUSHALL", "sync"), ok),
+			x(cmd("FLUSHDB", "FOO"), syntaxError),
+		),
+	},
+	{
+		Step: 3, Name: "shared-keyspace", Title: "every client sees the same keys: one client's write is the next one's read",
+		Guide: "03-get-set/GUIDE.md: store.go: one map, many goroutines",
+		Check: func(s *Session) {
+			a, b := s.Dial(), s.Dial()
+			a.Exchange(cmd("SET", "shared", "from a"), ok)
+			b.Exchange(cmd("GET", "shared"), bulk("from a"))
+			b.Exchange(cmd("DEL", "shared"), integer(1))
+			a.Exchange(cmd("GET", "shared"), nullBulk)
+		},
+	},
+	{
+		Step: 3, Name: "one-winner", Title: "50 clients racing SET lock NX: exactly one wins, and its value is stored",
+		Guide: "03-get-set/GUIDE.md: store.go: one map, many goroutines",
+		Check: func(s *Session) {
+			conns := make([]*Conn, 50)
+			for i := range conns {
+				conns[i] = s.Dial()
+			}
+			replies := make([]string, len(conns))
+			var wg sync.WaitGroup
+			for i, c := range conns {
+				c.Send(cmd("SET", "lock", fmt.Sprint(i), "NX"))
+				wg.Go(func() {
+					got, err := c.read()
+					replies[i] = describe(got, err)
+				})
+			}
+			wg.Wait()
+			winner := -1
+			for i, r := range replies {
+				switch r {
+				case quote(ok):
+					if winner >= 0 {
+						s.Fail("clients %d and %d both got +OK for SET lock NX: only the first may win", winner, i)
+					}
+					winner = i
+				case quote(nullBulk):
+				default:
+					s.Fail("client %d got %s for SET lock NX: expected +OK or $-1", i, r)
+				}
+			}
+			if winner < 0 {
+				s.Fail("none of 50 clients got +OK for SET lock NX on a missing key")
+			}
+			s.Dial().Exchange(cmd("GET", "lock"), bulk(fmt.Sprint(winner)))
+		},
+	},
+	{
+		Step: 3, Name: "hello", Title: "HELLO 3 switches the connection to RESP3 (a map reply, _ for null), HELLO 2 back",
+		Guide: "03-get-set/GUIDE.md: commands_connection.go: what clients send before your command",
+		Check: func(s *Session) {
+			c := s.Dial()
+			c.Send(cmd("HELLO", "3"))
+			reply := c.Raw()
+			for _, field := range []string{"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n", "$5\r\nproto\r\n:3\r\n", "$4\r\nmode\r\n$10\r\nstandalone\r\n$4\r\nrole\r\n$6\r\nmaster\r\n$7\r\nmodules\r\n*0\r\n"} {
+				if !contains(reply, field) {
+					panic(&Failure{Sent: c.sent, Expected: "a map of 7 fields: server redis, version, proto 3, id, mode standalone, role master, modules", Received: quote(reply)})
+				}
+			}
+			c.Exchange(cmd("GET", "missing"), "_\r\n")
+			c.Exchange(cmd("HELLO", "4"), "-NOPROTO unsupported protocol version\r\n")
+			c.Exchange(cmd("GET", "missing"), "_\r\n") // a failed HELLO changes nothing
+			c.Send(cmd("HELLO", "2"))
+			if reply := c.Raw(); !contains(reply, "*14\r\n$6\r\nserver\r\n") {
+				panic(&Failure{Sent: c.sent, Expected: "an array of 14: the same fields, as RESP2 has no maps", Received: quote(reply)})
+			}
+			c.Exchange(cmd("GET", "missing"), nullBulk)
+		},
+	},
+	{
+		Step: 3, Name: "client-name", Title: "CLIENT SETNAME and GETNAME, and Redis's rules for a name",
+		Guide: "03-get-set/GUIDE.md: commands_connection.go: what clients send before your command",
+		Check: exchanges(
+			x(cmd("CLIENT", "GETNAME"), nullBulk),
+			x(cmd("client", "setname", "worker-1"), ok),
+			x(cmd("CLIENT", "GETNAME"), bulk("worker-1")),
+			x(cmd("CLIENT", "SETNAME", "a b"), badClientName),
+			x(cmd("CLIENT", "SETNAME"), arity("client|setname")),
+		),
+	},
+	{
+		Step: 3, Name: "select", Title: "SELECT 0 is accepted; a database index that is not a number is refused",
+		Guide: "03-get-set/GUIDE.md: commands_connection.go: what clients send before your command",
+		Check: exchanges(
+			x(cmd("SELECT", "0"), ok),
+			x(cmd("SELECT", "x"), notAnInteger),
+		),
+	},
+	{
+		Step: 3, Name: "command-info", Title: "COMMAND INFO describes GET exactly as Redis 7.0 does",
+		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
+		Check: exchanges(x(cmd("COMMAND", "INFO", "GET"), commandInfoGet)),
+	},
+	{
+		Step: 3, Name: "config-get", Title: "CONFIG GET answers name and value pairs, and nothing for an unknown name",
+		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
+		Check: func(s *Session) {
+			c := s.Dial()
+			_, port, _ := cutLast(s.Addr(), ":")
+			c.Exchange(cmd("CONFIG", "GET", "port"), "*2\r\n"+bulk("port")+bulk(port))
+			c.Exchange(cmd("CONFIG", "GET", "maxclients"), "*2\r\n"+bulk("maxclients")+bulk("10000"))
+			c.Exchange(cmd("CONFIG", "GET", "nosuchparam"), "*0\r\n")
+		},
+	},
+	{
+		Step: 3, Name: "info-keyspace", Title: "INFO keyspace counts the keys as Redis reports them",
+		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
+		Check: exchanges(
+			x(cmd("INFO", "keyspace"), bulk("# Keyspace\r\n")),
+			x(cmd("SET", "a", "1")+cmd("SET", "b", "2"), ok, ok),
+			x(cmd("INFO", "KEYSPACE"), bulk("# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n")),
+		),
+	},
+}

@@ -54,6 +54,9 @@ func gradeServer(stepArg, server string) bool {
 			if err := stages.Run(target, st); err != nil {
 				allPass = false
 				fmt.Printf("  ✗  %s: %s\n%s\n      taught in %s\n", st.ID(), st.Title, indentBy(err.Error(), 6), st.Guide)
+				if st.Hint != "" {
+					fmt.Printf("      hint: %s\n", st.Hint)
+				}
 				continue
 			}
 			passed++

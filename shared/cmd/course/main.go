@@ -6,6 +6,7 @@
 //	course prove STEP          every exercise's test passes against the reference solution and
 //	                           fails against the untouched stub (part of make test)
 //	course grade STEP SERVER   the stages of steps 01 to STEP against any server (make grade)
+//	course starter DIR         a new Go module for the build-your-own track (make starter)
 //
 // STEP is 3, 03 or 03-get-set.
 //
@@ -21,7 +22,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER | course starter DIR")
 		os.Exit(2)
 	}
 	var ok bool
@@ -39,6 +40,8 @@ func main() {
 		} else {
 			ok = proveExercises(dir)
 		}
+	case "starter":
+		ok = createStarter(os.Args[2])
 	case "grade":
 		ok = gradeServer(os.Args[2], strings.Join(os.Args[3:], " "))
 	default:
