@@ -2,6 +2,7 @@ package redistest
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -24,6 +25,7 @@ type Conn struct {
 	t       testing.TB
 	conn    net.Conn
 	replies *resp.ReplyReader
+	sent    string // the last bytes sent, for failure messages
 }
 
 // Dial connects to addr; the connection is closed when the test ends.
@@ -41,8 +43,9 @@ func (c *Conn) Net() net.Conn { return c.conn }
 // Send writes raw bytes, as they are.
 func (c *Conn) Send(raw string) {
 	c.t.Helper()
+	c.sent = raw
 	_, err := c.conn.Write([]byte(raw))
-	require.NoError(c.t, err)
+	require.NoError(c.t, err, "sent %s", Describe(short(raw)))
 }
 
 // Do sends one command in multibulk form and returns its reply.
@@ -56,7 +59,7 @@ func (c *Conn) Do(args ...string) resp.Value {
 func (c *Conn) Reply() resp.Value {
 	c.t.Helper()
 	v, err := c.readReply()
-	require.NoError(c.t, err)
+	c.requireReply(err)
 	return v
 }
 
@@ -64,7 +67,7 @@ func (c *Conn) Reply() resp.Value {
 func (c *Conn) RawReply() string {
 	c.t.Helper()
 	_, err := c.readReply()
-	require.NoError(c.t, err)
+	c.requireReply(err)
 	return string(c.replies.Raw())
 }
 
@@ -79,7 +82,7 @@ func (c *Conn) RawReplyTo(args ...string) string {
 func (c *Conn) Expect(want ...string) {
 	c.t.Helper()
 	for i, w := range want {
-		require.Equal(c.t, w, c.RawReply(), "reply %d of %d", i+1, len(want))
+		require.Equal(c.t, w, c.RawReply(), "sent %s, reply %d of %d", Describe(short(c.sent)), i+1, len(want))
 	}
 }
 
@@ -105,6 +108,17 @@ func (c *Conn) ReadLine() string {
 			return string(line)
 		}
 	}
+}
+
+// requireReply fails the test, saying what was sent, when no reply could be read.
+func (c *Conn) requireReply(err error) {
+	c.t.Helper()
+	var timeout net.Error
+	if errors.As(err, &timeout) && timeout.Timeout() {
+		require.FailNow(c.t, fmt.Sprintf("no reply within %v: the server may still be waiting for more of the request, or never flushed its reply", hangGuard),
+			"sent %s", Describe(short(c.sent)))
+	}
+	require.NoError(c.t, err, "sent %s", Describe(short(c.sent)))
 }
 
 func (c *Conn) readReply() (resp.Value, error) {

@@ -46,7 +46,7 @@ func RunExchanges(t *testing.T, addr string, exchanges []Exchange) {
 			if ex.Normalize != nil {
 				got = ex.Normalize(got)
 			}
-			require.Equal(t, want, got, "exchange %d (%s), reply %d", i+1, Describe(short(ex.Send)), j+1)
+			require.Equal(t, want, got, "sent %s (exchange %d), reply %d", Describe(short(ex.Send)), i+1, j+1)
 		}
 		lastClosed = ex.Closed
 		if ex.Closed {

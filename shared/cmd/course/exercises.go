@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -42,9 +42,11 @@ func testPattern(n int) *regexp.Regexp {
 
 // verdict is how one exercise's tests went.
 type verdict struct {
-	tests   int    // top-level tests of the exercise
-	passed  bool   // all of them passed
-	failure string // the first failure, condensed
+	tests      int      // top-level tests of the exercise
+	names      []string // their names
+	passed     bool     // all of them passed
+	failedTest string   // the first test that failed, subtest included
+	failure    string   // its failure, condensed
 }
 
 func judge(r result, n int) verdict {
@@ -53,6 +55,7 @@ func judge(r result, n int) verdict {
 	for _, name := range append(append(append([]string{}, r.passed...), r.failed...), r.skipped...) {
 		if !strings.Contains(name, "/") && pattern.MatchString(name) {
 			v.tests++
+			v.names = append(v.names, name[strings.Index(name, ".")+1:])
 		}
 	}
 	v.passed = v.tests > 0
@@ -62,6 +65,7 @@ func judge(r result, n int) verdict {
 		}
 		v.passed = false
 		if v.failure == "" && !hasFailedChild(r.failed, name) {
+			v.failedTest = name[strings.Index(name, ".")+1:]
 			v.failure = firstFailure(r.output[name])
 		}
 	}
@@ -76,22 +80,24 @@ func topLevel(name string) string {
 	return name
 }
 
-// firstFailure condenses a failed test's output to its first assertion: testify's "Error:"
-// block, or the first line that is not go test's own bookkeeping.
+// firstFailure condenses a failed test's output to what a learner needs: for a panic, its
+// message and the line of the step's code it came from; for a failed assertion, the request
+// sent, the reply expected and the reply received, and where; for a timeout, what the test
+// was waiting for.
 func firstFailure(output string) string {
 	lines := strings.Split(output, "\n")
 	for i, line := range lines {
-		if strings.Contains(line, "Error:") {
-			var parts []string
-			for _, l := range lines[i:min(i+6, len(lines))] {
-				l = strings.TrimSpace(l)
-				if strings.HasPrefix(l, "Test:") || strings.HasPrefix(l, "Messages:") || strings.HasPrefix(l, "Diff:") {
-					break
-				}
-				parts = append(parts, strings.TrimSpace(strings.TrimPrefix(l, "Error:")))
-			}
-			return strings.Join(parts, " ")
+		if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "panic: "); ok {
+			return "panic: " + msg + panicSite(lines[i+1:])
 		}
+	}
+	for i, line := range lines {
+		if strings.HasPrefix(strings.TrimSpace(line), "Error Trace:") {
+			return assertion(lines[i:])
+		}
+	}
+	if i := strings.Index(output, "test timed out"); i >= 0 {
+		return strings.SplitN(output[i:], "\n", 2)[0] + ": the code never returned (a deadlock, or a loop that does not end)" + stuckSite(output[i:])
 	}
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
@@ -102,6 +108,100 @@ func firstFailure(output string) string {
 	return "failed"
 }
 
+// panicSite finds, in a panic's stack, the first frame in the step's own code (not the
+// runtime's, not a test's) and returns it as " at file.go:line (function)".
+func panicSite(stack []string) string {
+	for i := 0; i+1 < len(stack); i++ {
+		fn := strings.TrimSpace(stack[i])
+		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "panic(") || strings.HasPrefix(fn, "goroutine ") || fn == "" {
+			continue
+		}
+		loc := strings.TrimSpace(stack[i+1])
+		if !strings.HasPrefix(stack[i+1], "\t") || strings.Contains(loc, "/go/src/") || strings.Contains(loc, "_test.go") {
+			continue
+		}
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		name := fn[strings.LastIndex(fn, "/")+1:]
+		if j := strings.Index(name, "("); j > 0 && !strings.HasPrefix(name[j:], "(*") {
+			name = name[:j]
+		}
+		return fmt.Sprintf("\n  at %s (%s)", filepath.Base(loc), name)
+	}
+	return ""
+}
+
+// stuckSite finds where the step's own code was waiting when a test timed out: the first
+// goroutine frame in a non-test file of the step.
+func stuckSite(dump string) string {
+	lines := strings.Split(dump, "\n")
+	for i := 0; i+1 < len(lines); i++ {
+		loc := strings.TrimSpace(lines[i+1])
+		if !strings.HasPrefix(lines[i+1], "\t") || strings.Contains(loc, "/go/src/") || strings.Contains(loc, "/pkg/mod/") ||
+			strings.Contains(loc, "_test.go") || strings.Contains(loc, "/shared/") {
+			continue
+		}
+		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
+			loc = loc[:j]
+		}
+		return fmt.Sprintf("\n  one goroutine was at %s", filepath.Base(loc))
+	}
+	return ""
+}
+
+// assertion turns testify's failure block into expected/received lines, the request that
+// was sent (the harness puts it in the message), and where the check is.
+func assertion(block []string) string {
+	fields := map[string]string{}
+	key := ""
+	for _, line := range block {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "--- FAIL") || strings.HasPrefix(line, "--- PASS") || line == "FAIL" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "Error Trace" || k == "Error" || k == "Test" || k == "Messages") {
+			key = k
+			fields[key] = strings.TrimSpace(v)
+			continue
+		}
+		if line == "Diff:" {
+			key = "Diff" // testify's diff repeats expected and actual: left out
+		}
+		if (key == "Error" || key == "Error Trace") && line != "" {
+			fields[key] += "\n" + line
+		}
+	}
+	var out []string
+	if sent, ok := strings.CutPrefix(fields["Messages"], "sent "); ok {
+		out = append(out, "sent:     "+sent)
+	} else if fields["Messages"] != "" {
+		out = append(out, fields["Messages"])
+	}
+	for _, line := range strings.Split(fields["Error"], "\n") {
+		switch {
+		case strings.HasPrefix(line, "expected:"):
+			out = append(out, "expected: "+strings.TrimSpace(strings.TrimPrefix(line, "expected:")))
+		case strings.HasPrefix(line, "actual"):
+			_, v, _ := strings.Cut(line, ":")
+			out = append(out, "received: "+strings.TrimSpace(v))
+		case line != "" && line != "Not equal:":
+			out = append(out, line)
+		}
+	}
+	for _, frame := range strings.Split(fields["Error Trace"], "\n") { // the test's own line, if it is there
+		if strings.HasSuffix(strings.Split(frame, ":")[0], "_test.go") {
+			out = append(out, "checked at "+filepath.Base(frame))
+			break
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// checkTimeout ends an exercise whose code never returns (a deadlock, an endless loop): go
+// test then reports the test that was running, and where every goroutine was waiting.
+const checkTimeout = "60s"
+
 // checkExercises is `make check STEP=NN`: one line per exercise, then a summary. It succeeds
 // only when every exercise passes.
 func checkExercises(stepDir string) bool {
@@ -110,26 +210,31 @@ func checkExercises(stepDir string) bool {
 		fmt.Fprintln(os.Stderr, err)
 		return false
 	}
-	r := runGoTest(stepDir, nil, "-count=1", "-run", "^TestExercise", ".")
-	if r.buildErrors != "" && len(r.passed)+len(r.failed) == 0 {
-		fmt.Print(r.buildErrors)
-		return false
-	}
 	solved := 0
+	var notices []string
 	for _, ex := range list {
+		// One run per exercise, so that a panic in one (which ends the test binary) does
+		// not hide how the others do.
+		r := runGoTest(stepDir, nil, "-count=1", "-timeout", checkTimeout, "-run", fmt.Sprintf("^TestExercise%d($|[^0-9])", ex.number), ".")
+		if len(r.passed)+len(r.failed)+len(r.skipped) == 0 && r.buildErrors != "" {
+			fmt.Printf("Your code does not compile yet:\n%s", r.buildErrors)
+			return false
+		}
+		notices = append(notices, r.notices...)
 		v := judge(r, ex.number)
 		switch {
 		case v.tests == 0:
 			fmt.Printf("  ?  Exercise %d: %s: no test named TestExercise%d found\n", ex.number, ex.title, ex.number)
 		case v.passed:
 			solved++
-			fmt.Printf("  ✓  Exercise %d: %s: passed\n", ex.number, ex.title)
+			fmt.Printf("  ✓  Exercise %d: %s (%s): passed\n", ex.number, ex.title, strings.Join(v.names, ", "))
 		default:
-			fmt.Printf("  ✗  Exercise %d: %s: not yet: %s\n", ex.number, ex.title, v.failure)
+			fmt.Printf("  ✗  Exercise %d: %s: not yet, %s fails:\n%s\n", ex.number, ex.title, v.failedTest, indentBy(v.failure, 8))
 		}
 	}
 	fmt.Printf("%d of %d exercises pass\n", solved, len(list))
-	for _, n := range r.notices {
+	sort.Strings(notices)
+	for _, n := range dedupe(notices) {
 		fmt.Println(n)
 	}
 	return solved == len(list)
@@ -137,18 +242,25 @@ func checkExercises(stepDir string) bool {
 
 // proveExercises shows that each exercise's test can tell a solution from a stub: it passes
 // with the reference solution (build tag "solution") and fails against the untouched stub.
-// If you have edited the stub file (exercises.go), the committed copy is used in its place,
-// so your work never breaks this check.
+// The untouched stub is the copy in testdata/, so that your work in exercises.go, committed
+// or not, never breaks this check.
 func proveExercises(stepDir string) bool {
 	list, err := readExercises(stepDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return false
 	}
+	overlay, err := pristineStubOverlay(stepDir)
+	if err != nil {
+		fmt.Println(err)
+		return false
+	}
+	if overlay != "" {
+		defer os.RemoveAll(filepath.Dir(overlay))
+	}
 	solution := runGoTest(stepDir, nil, "-count=1", "-tags", "solution", "-run", "^TestExercise", ".")
 	stubArgs := []string{"-count=1", "-run", "^TestExercise"}
-	if overlay, ok := committedStubOverlay(stepDir); ok {
-		defer os.Remove(overlay)
+	if overlay != "" {
 		stubArgs = append(stubArgs, "-overlay", overlay)
 	}
 	stub := runGoTest(stepDir, nil, append(stubArgs, ".")...)
@@ -180,33 +292,42 @@ func proveExercises(stepDir string) bool {
 	return ok
 }
 
-// committedStubOverlay returns a `go build -overlay` file that swaps exercises.go for its
-// committed version, when the working copy differs from it.
-func committedStubOverlay(stepDir string) (string, bool) {
+// pristineStub is where each step keeps an untouched copy of its exercises.go.
+const pristineStub = "testdata/exercises.go.stub"
+
+// pristineStubOverlay returns a `go build -overlay` file that swaps exercises.go for the
+// pristine stub, when the two differ (you have started the exercises), or "" when they are
+// the same. In CI (CI=true) they must be the same: a stub changed without its copy is a
+// mistake in the course.
+func pristineStubOverlay(stepDir string) (string, error) {
+	stub, err := os.ReadFile(filepath.Join(stepDir, pristineStub))
+	if err != nil {
+		return "", fmt.Errorf("%s: the pristine copy of exercises.go is missing: %v", stepDir, err)
+	}
+	current, _ := os.ReadFile(filepath.Join(stepDir, "exercises.go"))
+	if string(current) == string(stub) {
+		return "", nil
+	}
+	if os.Getenv("CI") == "true" {
+		return "", fmt.Errorf("%s/exercises.go differs from %s: change both together", stepDir, pristineStub)
+	}
 	stubPath, err := filepath.Abs(filepath.Join(stepDir, "exercises.go"))
 	if err != nil {
-		return "", false
-	}
-	if exec.Command("git", "-C", stepDir, "diff", "--quiet", "HEAD", "--", "exercises.go").Run() == nil {
-		return "", false // unchanged, or not in a git checkout: use the file as it is
-	}
-	committed, err := exec.Command("git", "-C", stepDir, "show", "HEAD:./exercises.go").Output()
-	if err != nil {
-		return "", false
+		return "", err
 	}
 	dir, err := os.MkdirTemp("", "course-stub")
 	if err != nil {
-		return "", false
+		return "", err
 	}
 	copyPath := filepath.Join(dir, "exercises.go")
-	if os.WriteFile(copyPath, committed, 0o644) != nil {
-		return "", false
-	}
 	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{stubPath: copyPath}})
 	overlayPath := filepath.Join(dir, "overlay.json")
-	if os.WriteFile(overlayPath, overlay, 0o644) != nil {
-		return "", false
+	if err := os.WriteFile(copyPath, stub, 0o644); err != nil {
+		return "", err
 	}
-	fmt.Printf("  (%s/exercises.go has your changes: proving against its committed copy)\n", stepDir)
-	return overlayPath, true
+	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
+		return "", err
+	}
+	fmt.Printf("  (%s/exercises.go holds your work: proving against the pristine stub)\n", stepDir)
+	return overlayPath, nil
 }

@@ -49,6 +49,7 @@ func runGoTest(dir string, env []string, args ...string) result {
 func parseEvents(in io.Reader) result {
 	r := result{output: map[string]string{}}
 	seenNotice := map[string]bool{}
+	running := map[string]bool{} // tests started and not yet ended
 	lines := bufio.NewScanner(in)
 	lines.Buffer(make([]byte, 1<<20), 1<<24)
 	for lines.Scan() {
@@ -62,6 +63,8 @@ func parseEvents(in io.Reader) result {
 			name = shortPackage(e.Package) + "." + name
 		}
 		switch e.Action {
+		case "run":
+			running[name] = true
 		case "output":
 			if name == "" {
 				if strings.HasPrefix(e.Output, "FAIL") || strings.Contains(e.Output, "panic:") {
@@ -89,7 +92,20 @@ func parseEvents(in io.Reader) result {
 				r.skipped = append(r.skipped, name)
 			}
 		}
+		if e.Action == "pass" || e.Action == "fail" || e.Action == "skip" {
+			delete(running, name)
+		}
 	}
+	// A panic or a timeout ends the test binary with tests still running: they failed,
+	// deepest first, as go test reports subtests before their parents.
+	var crashed []string
+	for name := range running {
+		if name != "" {
+			crashed = append(crashed, name)
+		}
+	}
+	sort.Slice(crashed, func(i, j int) bool { return len(crashed[i]) > len(crashed[j]) })
+	r.failed = append(r.failed, crashed...)
 	return r
 }
 
