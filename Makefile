@@ -17,11 +17,10 @@ PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$$(expr "$(STEP_NUM)" 
 
 .DEFAULT_GOAL := help
 # make reports a failing recipe as "make: *** [Makefile:NN: check] Error 1". An exercise or a
-# stage that does not pass yet is no error of make's, so these recipes stop make as Ctrl-C
-# would (exit status 130), which make does not report: the status still says "not done",
-# without the noise. The recipe lives on a moment after the signal so that make finds it
-# still running when it handles the signal.
-NOT_YET = { kill -INT $$PPID && sleep 0.2 || exit 1; }
+# stage that does not pass yet is no error of make's, so these recipes end make with SIGPIPE
+# instead, which neither make nor the shell reports: the exit status (141) still says "not
+# done", without the noise, and `make check; next-command` goes on to the next command.
+NOT_YET = { kill -PIPE $$PPID; exit 1; }
 
 .PHONY: help test check grade starter diff fmt-check vet $(STEPS)
 
