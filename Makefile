@@ -5,17 +5,13 @@ MODULES := shared $(STEPS)
 PORT    ?= 6380
 ARGS    ?=
 TAGS    ?=
+TESTS   ?=
 SERVER  ?=
 DIR     ?= ../my-redis
 COURSE  := go build -o bin/course ./shared/cmd/course && bin/course
 
-# STEP=03 (or STEP=3, or STEP=03-get-set) names the step folder 03-get-set; PREV_DIR is the
-# step before it. (The course tool resolves STEP the same way for check and grade.)
-STEP_NUM  = $(shell expr "$(firstword $(subst -, ,$(STEP)))" + 0 2>/dev/null)
-STEP_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$(STEP_NUM)" 2>/dev/null)-*))
-PREV_DIR  = $(firstword $(wildcard $(shell printf '%02d' "$$(expr "$(STEP_NUM)" - 1 2>/dev/null)" 2>/dev/null)-*))
-
 .DEFAULT_GOAL := help
+
 # make reports a failing recipe as "make: *** [Makefile:NN: check] Error 1". An exercise or a
 # stage that does not pass yet is no error of make's, so these recipes end make with SIGPIPE
 # instead, which neither make nor the shell reports: the exit status (141) still says "not
@@ -36,7 +32,8 @@ help:
 	@echo "                          SERVER=./path/to/binary, or SERVER=<folder of your Go module>"
 	@echo "  make starter DIR=../my-redis"
 	@echo "                          start the build-your-own track: a Go module with the smallest server"
-	@echo "  make diff STEP=02       what that step added to the one before it (Go files)"
+	@echo "  make diff STEP=02       what that step added to the one before it: its lesson, without the"
+	@echo "                          exercises' answers (TESTS=1 adds the tests)"
 	@echo "  make test               every test of every step, and the exercise proofs"
 	@echo
 	@echo "Steps: $(STEPS)"
@@ -67,7 +64,4 @@ starter:
 	@$(COURSE) starter "$(DIR)"
 
 diff:
-	@test -n "$(STEP_DIR)" -a -n "$(PREV_DIR)" || { echo "usage: make diff STEP=03 (from step 02 on)"; exit 2; }
-	@for f in $$(ls $(PREV_DIR)/*.go $(STEP_DIR)/*.go | xargs -n1 basename | sort -u); do \
-		diff -uN --label $(PREV_DIR)/$$f --label $(STEP_DIR)/$$f $(PREV_DIR)/$$f $(STEP_DIR)/$$f; \
-	done; true
+	@$(COURSE) diff "$(STEP)" $(if $(TESTS),tests)

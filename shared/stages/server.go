@@ -2,7 +2,6 @@ package stages
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -149,5 +148,3 @@ func (t *tail) show() string {
 	}
 	return "\nthe server printed:\n" + indent(string(text))
 }
-
-var errClosed = errors.New("the server closed the connection")

@@ -51,10 +51,6 @@ func (s *Session) Fail(format string, args ...any) {
 // Addr is the server's address, host:port.
 func (s *Session) Addr() string { return s.proc.addr }
 
-// Dir is the server's working directory: where it writes its files (the persistence stages
-// also pass it as --dir).
-func (s *Session) Dir() string { return s.dir }
-
 // Path is a file in the server's directory.
 func (s *Session) Path(name string) string { return filepath.Join(s.dir, name) }
 
@@ -108,14 +104,13 @@ func (s *Session) Dial() *Conn {
 	if err != nil {
 		s.Fail("cannot connect to the server at %s: %v", s.proc.addr, err)
 	}
-	c := &Conn{s: s, conn: conn, replies: resp.NewReplyReader(conn)}
+	c := &Conn{conn: conn, replies: resp.NewReplyReader(conn)}
 	s.conns = append(s.conns, c)
 	return c
 }
 
 // Conn is one client connection that sends exact bytes and checks exact replies.
 type Conn struct {
-	s       *Session
 	conn    net.Conn
 	replies *resp.ReplyReader
 	sent    string // the last request, for failure messages
@@ -166,16 +161,6 @@ func (c *Conn) Raw() string {
 		panic(&Failure{Sent: c.sent, Expected: "a reply", Received: describe("", err)})
 	}
 	return got
-}
-
-// Value reads one reply, parsed.
-func (c *Conn) Value() resp.Value {
-	c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
-	v, err := c.replies.ReadReply()
-	if err != nil {
-		panic(&Failure{Sent: c.sent, Expected: "a reply", Received: describe("", err)})
-	}
-	return v
 }
 
 // ExpectClosed requires the server to close the connection with nothing more to read.

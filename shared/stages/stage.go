@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"sort"
 )
 
 // Stage is one behaviour a step teaches.
@@ -62,7 +61,6 @@ func For(step int) []*Stage {
 			out = append(out, st)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
 	return out
 }
 

@@ -2,7 +2,6 @@ package stages
 
 import (
 	"fmt"
-	"strings"
 )
 
 const echoOnly = "Redis answers commands; it does not echo lines back"
@@ -64,6 +63,3 @@ var step01 = []*Stage{
 		},
 	},
 }
-
-// A stage that needs a long request builds it here, so the table above stays readable.
-func repeat(s string, n int) string { return strings.Repeat(s, n) }

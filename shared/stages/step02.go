@@ -2,6 +2,7 @@ package stages
 
 import (
 	"fmt"
+	"strings"
 
 	"byoredis/shared/resp"
 )
@@ -26,6 +27,8 @@ func arity(name string) string {
 func bulk(s string) string { return fmt.Sprintf("$%d\r\n%s\r\n", len(s), s) }
 
 func integer(n int) string { return fmt.Sprintf(":%d\r\n", n) }
+
+func repeat(s string, n int) string { return strings.Repeat(s, n) }
 
 // exchanges is a check made of requests and their replies on one connection.
 func exchanges(list ...exchange) func(s *Session) {

@@ -85,6 +85,9 @@ func topLevel(name string) string {
 // sent, the reply expected and the reply received, and where; for a timeout, what the test
 // was waiting for.
 func firstFailure(output string) string {
+	if i := strings.Index(output, "test timed out"); i >= 0 { // go test's own panic, so before panics
+		return strings.SplitN(output[i:], "\n", 2)[0] + ": the code never returned (a deadlock, or a loop that does not end)" + stuckSite(output[i:])
+	}
 	lines := strings.Split(output, "\n")
 	for i, line := range lines {
 		if msg, ok := strings.CutPrefix(strings.TrimSpace(line), "panic: "); ok {
@@ -96,9 +99,6 @@ func firstFailure(output string) string {
 			return assertion(lines[i:])
 		}
 	}
-	if i := strings.Index(output, "test timed out"); i >= 0 {
-		return strings.SplitN(output[i:], "\n", 2)[0] + ": the code never returned (a deadlock, or a loop that does not end)" + stuckSite(output[i:])
-	}
 	for _, line := range lines {
 		line = strings.TrimSpace(line)
 		if line != "" && !strings.HasPrefix(line, "===") && !strings.HasPrefix(line, "---") {
@@ -108,44 +108,44 @@ func firstFailure(output string) string {
 	return "failed"
 }
 
-// panicSite finds, in a panic's stack, the first frame in the step's own code (not the
-// runtime's, not a test's) and returns it as " at file.go:line (function)".
-func panicSite(stack []string) string {
-	for i := 0; i+1 < len(stack); i++ {
-		fn := strings.TrimSpace(stack[i])
-		if strings.HasPrefix(fn, "runtime.") || strings.HasPrefix(fn, "panic(") || strings.HasPrefix(fn, "goroutine ") || fn == "" {
-			continue
-		}
-		loc := strings.TrimSpace(stack[i+1])
-		if !strings.HasPrefix(stack[i+1], "\t") || strings.Contains(loc, "/go/src/") || strings.Contains(loc, "_test.go") {
+// ownFrame finds, in a goroutine dump, the first frame in the step's own code (not Go's,
+// not a module's, not the course's shared harness, not a test's) and returns it as
+// "file.go:line (function)".
+func ownFrame(dump []string) (string, bool) {
+	for i := 0; i+1 < len(dump); i++ {
+		fn, loc := strings.TrimSpace(dump[i]), strings.TrimSpace(dump[i+1])
+		if !strings.HasPrefix(dump[i+1], "\t") || !strings.Contains(fn, "(") {
 			continue
 		}
 		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
 			loc = loc[:j]
+		}
+		file, _, ok := strings.Cut(loc, ".go:")
+		if !ok || strings.Contains(file, "/go/src/") || strings.Contains(file, "/pkg/mod/") ||
+			strings.Contains(file, "/shared/redistest/") || strings.Contains(file, "/shared/resp/") || strings.HasSuffix(file, "_test") {
+			continue
 		}
 		name := fn[strings.LastIndex(fn, "/")+1:]
 		if j := strings.Index(name, "("); j > 0 && !strings.HasPrefix(name[j:], "(*") {
 			name = name[:j]
 		}
-		return fmt.Sprintf("\n  at %s (%s)", filepath.Base(loc), name)
+		return fmt.Sprintf("%s (%s)", filepath.Base(loc), name), true
+	}
+	return "", false
+}
+
+// panicSite says where in the step's code a panic came from.
+func panicSite(stack []string) string {
+	if frame, ok := ownFrame(stack); ok {
+		return "\n  at " + frame
 	}
 	return ""
 }
 
-// stuckSite finds where the step's own code was waiting when a test timed out: the first
-// goroutine frame in a non-test file of the step.
+// stuckSite says where the step's own code was waiting when a test timed out.
 func stuckSite(dump string) string {
-	lines := strings.Split(dump, "\n")
-	for i := 0; i+1 < len(lines); i++ {
-		loc := strings.TrimSpace(lines[i+1])
-		if !strings.HasPrefix(lines[i+1], "\t") || strings.Contains(loc, "/go/src/") || strings.Contains(loc, "/pkg/mod/") ||
-			strings.Contains(loc, "_test.go") || strings.Contains(loc, "/shared/") {
-			continue
-		}
-		if j := strings.LastIndex(loc, " +0x"); j >= 0 {
-			loc = loc[:j]
-		}
-		return fmt.Sprintf("\n  one goroutine was at %s", filepath.Base(loc))
+	if frame, ok := ownFrame(strings.Split(dump, "\n")); ok {
+		return "\n  one goroutine was at " + frame
 	}
 	return ""
 }

@@ -7,6 +7,7 @@
 //	                           fails against the untouched stub (part of make test)
 //	course grade STEP SERVER   the stages of steps 01 to STEP against any server (make grade)
 //	course starter DIR         a new Go module for the build-your-own track (make starter)
+//	course diff STEP [tests]   what the step adds to the one before it (make diff)
 //
 // STEP is 3, 03 or 03-get-set.
 //
@@ -22,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER | course starter DIR")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER | course starter DIR | course diff STEP [tests]")
 		os.Exit(2)
 	}
 	var ok bool
@@ -40,6 +41,8 @@ func main() {
 		} else {
 			ok = proveExercises(dir)
 		}
+	case "diff":
+		ok = diffStep(os.Args[2], len(os.Args) > 3 && os.Args[3] == "tests")
 	case "starter":
 		ok = createStarter(os.Args[2])
 	case "grade":
