@@ -8,7 +8,7 @@ var commands = map[string]*command{}
 
 func init() {
 	for _, cmd := range []*command{
-		// Keys and strings (commands_keys.go).
+		// Strings (commands_strings.go) and the keyspace (commands_keys.go).
 		{name: "get", arity: 2, handler: get, info: commandInfo{
 			flags: "readonly fast", acl: "@read @string @fast", keys: oneKey("RO access"),
 			doc: doc("string", "1.0.0", "Get the value of a key", "O(1)")}},

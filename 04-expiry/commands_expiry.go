@@ -7,117 +7,12 @@ import (
 	"byoredis/shared/resp"
 )
 
-// stringOptions are the options of SET and GETEX, parsed as Redis parses them
-// (parseExtendedStringArgumentsOrReply): each option may appear once, and options that
-// contradict each other are a syntax error.
-type stringOptions struct {
-	onlyIfMissing bool // SET NX
-	onlyIfExists  bool // SET XX
-	returnOld     bool // SET GET
-	keepTTL       bool // SET KEEPTTL
-	persist       bool // GETEX PERSIST
+// Commands on keys' expiry times, as in Redis's expire.c.
 
-	expire          []byte // the number after EX, PX, EXAT or PXAT; nil when none was given
-	expireInSeconds bool   // EX, EXAT (else milliseconds: PX, PXAT)
-	expireAbsolute  bool   // EXAT, PXAT: a Unix time (else a time to live: EX, PX)
-}
-
-func parseStringOptions(args [][]byte, command string) (stringOptions, bool) {
-	var o stringOptions
-	isSet := command == "set"
-	for i := 0; i < len(args); i++ {
-		hasNext := i+1 < len(args)
-		switch option := strings.ToUpper(string(args[i])); {
-		case option == "NX" && isSet && !o.onlyIfExists:
-			o.onlyIfMissing = true
-		case option == "XX" && isSet && !o.onlyIfMissing:
-			o.onlyIfExists = true
-		case option == "GET" && isSet:
-			o.returnOld = true
-		case option == "KEEPTTL" && isSet && o.expire == nil:
-			o.keepTTL = true
-		case option == "PERSIST" && !isSet && o.expire == nil:
-			o.persist = true
-		case (option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT") &&
-			hasNext && o.expire == nil && !o.keepTTL && !o.persist:
-			o.expire = args[i+1]
-			o.expireInSeconds = option == "EX" || option == "EXAT"
-			o.expireAbsolute = option == "EXAT" || option == "PXAT"
-			i++
-		default:
-			return o, false
-		}
-	}
-	return o, true
-}
-
-// expireAt turns the EX/PX/EXAT/PXAT argument into an absolute Unix time in milliseconds, or
-// returns the error Redis gives: the number must be a positive integer, and must not overflow
-// when converted to milliseconds and added to the current time.
-func (o stringOptions) expireAt(now int64, command string) (int64, string) {
-	ms, ok := resp.ParseInt(o.expire)
-	if !ok {
-		return 0, errNotInt
-	}
-	if ms <= 0 || o.expireInSeconds && ms > math.MaxInt64/1000 {
-		return 0, errInvalidExpire(command)
-	}
-	if o.expireInSeconds {
-		ms *= 1000
-	}
-	if !o.expireAbsolute {
-		if ms > math.MaxInt64-now {
-			return 0, errInvalidExpire(command)
-		}
-		ms += now
-	}
-	return ms, ""
-}
-
+// errInvalidExpire is the error for a time that is not positive or overflows, for SET and
+// GETEX as for the EXPIRE family.
 func errInvalidExpire(command string) string {
 	return "ERR invalid expire time in '" + command + "' command"
-}
-
-// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT
-// unix-time-milliseconds | PERSIST]: GET, and change the key's expiry.
-func getex(c *client, args [][]byte) {
-	opts, ok := parseStringOptions(args[2:], "getex")
-	if !ok {
-		c.writer.Error(errSyntax)
-		return
-	}
-	key := string(args[1])
-	var e entry
-	var found bool
-	var failure string
-	c.store.Write(func(k *Keyspace) {
-		// Redis looks the key up before it checks the expire time: GETEX missing EX 0 is null.
-		if e, found = k.Get(key); !found {
-			return
-		}
-		switch {
-		case opts.expire != nil:
-			var expireAt int64
-			if expireAt, failure = opts.expireAt(k.Now(), "getex"); failure != "" {
-				return
-			}
-			if expireAt <= k.Now() { // an EXAT/PXAT in the past deletes the key
-				k.Delete(key)
-			} else {
-				k.Set(key, entry{value: e.value, expireAt: expireAt})
-			}
-		case opts.persist:
-			k.Set(key, entry{value: e.value})
-		}
-	})
-	switch {
-	case failure != "":
-		c.writer.Error(failure)
-	case !found:
-		c.writer.Null()
-	default:
-		c.writer.Bulk(e.value)
-	}
 }
 
 // The EXPIRE family: EXPIRE key seconds, PEXPIRE key milliseconds, EXPIREAT key

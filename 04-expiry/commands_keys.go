@@ -2,64 +2,7 @@ package main
 
 import "strings"
 
-// The reader gives every argument its own memory, so a handler may keep an argument as a
-// stored value without copying it.
-
-// GET key: the value, or null when the key does not exist (or has expired).
-func get(c *client, args [][]byte) {
-	var e entry
-	var found bool
-	c.store.Read(func(k *Keyspace) {
-		e, found = k.Get(string(args[1]))
-	})
-	if !found {
-		c.writer.Null()
-		return
-	}
-	c.writer.Bulk(e.value)
-}
-
-// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds |
-// PXAT unix-time-milliseconds | KEEPTTL].
-func set(c *client, args [][]byte) {
-	opts, ok := parseStringOptions(args[3:], "set")
-	if !ok {
-		c.writer.Error(errSyntax)
-		return
-	}
-	key := string(args[1])
-	var old entry
-	var existed, written bool
-	var failure string
-	c.store.Write(func(k *Keyspace) {
-		var expireAt int64
-		if opts.expire != nil {
-			if expireAt, failure = opts.expireAt(k.Now(), "set"); failure != "" {
-				return
-			}
-		}
-		old, existed = k.Get(key)
-		if opts.onlyIfMissing && existed || opts.onlyIfExists && !existed {
-			return
-		}
-		if opts.keepTTL {
-			expireAt = old.expireAt
-		}
-		// A plain SET clears any expiry the key had: a new value, a new life.
-		k.Set(key, entry{value: args[2], expireAt: expireAt})
-		written = true
-	})
-	switch {
-	case failure != "":
-		c.writer.Error(failure)
-	case opts.returnOld && existed:
-		c.writer.Bulk(old.value) // with GET, the old value even when NX/XX prevented the write
-	case opts.returnOld || !written:
-		c.writer.Null()
-	default:
-		c.writer.SimpleString("OK")
-	}
-}
+// Commands on the keyspace as a whole, as in Redis's db.c.
 
 // DEL key [key ...]: how many of the keys existed.
 func del(c *client, args [][]byte) {

@@ -3,9 +3,200 @@ package main
 import (
 	"math"
 	"strconv"
+	"strings"
 
 	"byoredis/shared/resp"
 )
+
+// String commands, as in Redis's t_string.c. The reader gives every argument its own memory,
+// so a handler may keep an argument as a stored value without copying it.
+
+// GET key: the value, or null when the key does not exist (or has expired).
+func get(c *client, args [][]byte) {
+	var e entry
+	var found bool
+	c.store.Read(func(k *Keyspace) {
+		e, found = k.Get(string(args[1]))
+	})
+	if !found {
+		c.writer.Null()
+		return
+	}
+	c.writer.Bulk(e.value)
+}
+
+// SET key value [NX | XX] [GET] [EX seconds | PX milliseconds | EXAT unix-time-seconds |
+// PXAT unix-time-milliseconds | KEEPTTL].
+func set(c *client, args [][]byte) {
+	opts, ok := parseStringOptions(args[3:], "set")
+	if !ok {
+		c.writer.Error(errSyntax)
+		return
+	}
+	key := string(args[1])
+	var old entry
+	var existed, written bool
+	var failure string
+	c.store.Write(func(k *Keyspace) {
+		var expireAt int64
+		if opts.expire != nil {
+			if expireAt, failure = opts.expireAt(k.Now(), "set"); failure != "" {
+				return
+			}
+		}
+		old, existed = k.Get(key)
+		if opts.onlyIfMissing && existed || opts.onlyIfExists && !existed {
+			return
+		}
+		if opts.keepTTL {
+			expireAt = old.expireAt
+		}
+		// A plain SET clears any expiry the key had: a new value, a new life.
+		k.Set(key, entry{value: args[2], expireAt: expireAt})
+		written = true
+		switch {
+		case opts.expire != nil: // a relative time would mean something else when replayed
+			k.Log([]byte("SET"), args[1], args[2], []byte("PXAT"), itoa(expireAt))
+		case opts.returnOld: // replaying needs no reply: log it without GET
+			k.Log(withoutGet(args)...)
+		default:
+			k.Log(args...)
+		}
+	})
+	switch {
+	case failure != "":
+		c.writer.Error(failure)
+	case opts.returnOld && existed:
+		c.writer.Bulk(old.value) // with GET, the old value even when NX/XX prevented the write
+	case opts.returnOld || !written:
+		c.writer.Null()
+	default:
+		c.writer.SimpleString("OK")
+	}
+}
+
+// withoutGet returns SET's arguments without its GET options.
+func withoutGet(args [][]byte) [][]byte {
+	kept := args[:3:3]
+	for _, arg := range args[3:] {
+		if !strings.EqualFold(string(arg), "GET") {
+			kept = append(kept, arg)
+		}
+	}
+	return kept
+}
+
+// stringOptions are the options of SET and GETEX, parsed as Redis parses them
+// (parseExtendedStringArgumentsOrReply): each option may appear once, and options that
+// contradict each other are a syntax error.
+type stringOptions struct {
+	onlyIfMissing bool // SET NX
+	onlyIfExists  bool // SET XX
+	returnOld     bool // SET GET
+	keepTTL       bool // SET KEEPTTL
+	persist       bool // GETEX PERSIST
+
+	expire          []byte // the number after EX, PX, EXAT or PXAT; nil when none was given
+	expireInSeconds bool   // EX, EXAT (else milliseconds: PX, PXAT)
+	expireAbsolute  bool   // EXAT, PXAT: a Unix time (else a time to live: EX, PX)
+}
+
+func parseStringOptions(args [][]byte, command string) (stringOptions, bool) {
+	var o stringOptions
+	isSet := command == "set"
+	for i := 0; i < len(args); i++ {
+		hasNext := i+1 < len(args)
+		switch option := strings.ToUpper(string(args[i])); {
+		case option == "NX" && isSet && !o.onlyIfExists:
+			o.onlyIfMissing = true
+		case option == "XX" && isSet && !o.onlyIfMissing:
+			o.onlyIfExists = true
+		case option == "GET" && isSet:
+			o.returnOld = true
+		case option == "KEEPTTL" && isSet && o.expire == nil:
+			o.keepTTL = true
+		case option == "PERSIST" && !isSet && o.expire == nil:
+			o.persist = true
+		case (option == "EX" || option == "PX" || option == "EXAT" || option == "PXAT") &&
+			hasNext && o.expire == nil && !o.keepTTL && !o.persist:
+			o.expire = args[i+1]
+			o.expireInSeconds = option == "EX" || option == "EXAT"
+			o.expireAbsolute = option == "EXAT" || option == "PXAT"
+			i++
+		default:
+			return o, false
+		}
+	}
+	return o, true
+}
+
+// expireAt turns the EX/PX/EXAT/PXAT argument into an absolute Unix time in milliseconds, or
+// returns the error Redis gives: the number must be a positive integer, and must not overflow
+// when converted to milliseconds and added to the current time.
+func (o stringOptions) expireAt(now int64, command string) (int64, string) {
+	ms, ok := resp.ParseInt(o.expire)
+	if !ok {
+		return 0, errNotInt
+	}
+	if ms <= 0 || o.expireInSeconds && ms > math.MaxInt64/1000 {
+		return 0, errInvalidExpire(command)
+	}
+	if o.expireInSeconds {
+		ms *= 1000
+	}
+	if !o.expireAbsolute {
+		if ms > math.MaxInt64-now {
+			return 0, errInvalidExpire(command)
+		}
+		ms += now
+	}
+	return ms, ""
+}
+
+// GETEX key [EX seconds | PX milliseconds | EXAT unix-time-seconds | PXAT
+// unix-time-milliseconds | PERSIST]: GET, and change the key's expiry.
+func getex(c *client, args [][]byte) {
+	opts, ok := parseStringOptions(args[2:], "getex")
+	if !ok {
+		c.writer.Error(errSyntax)
+		return
+	}
+	key := string(args[1])
+	var e entry
+	var found bool
+	var failure string
+	c.store.Write(func(k *Keyspace) {
+		// Redis looks the key up before it checks the expire time: GETEX missing EX 0 is null.
+		if e, found = k.Get(key); !found {
+			return
+		}
+		switch {
+		case opts.expire != nil:
+			var expireAt int64
+			if expireAt, failure = opts.expireAt(k.Now(), "getex"); failure != "" {
+				return
+			}
+			if k.AlreadyExpired(expireAt) { // an EXAT/PXAT in the past deletes the key
+				k.Delete(key)
+				k.Log([]byte("DEL"), args[1])
+			} else {
+				k.Set(key, entry{value: e.value, expireAt: expireAt})
+				k.Log([]byte("PEXPIREAT"), args[1], itoa(expireAt))
+			}
+		case opts.persist && e.expireAt != 0:
+			k.Set(key, entry{value: e.value})
+			k.Log([]byte("PERSIST"), args[1])
+		}
+	})
+	switch {
+	case failure != "":
+		c.writer.Error(failure)
+	case !found:
+		c.writer.Null()
+	default:
+		c.writer.Bulk(e.value)
+	}
+}
 
 // INCR, DECR, INCRBY, DECRBY, APPEND, STRLEN, MGET, MSET and GETDEL: step 03's exercises,
 // with expiry. Each write is logged as it was sent, except GETDEL, which is logged as the DEL

@@ -8,7 +8,7 @@ var commands = map[string]*command{}
 
 func init() {
 	for _, cmd := range []*command{
-		// Keys and strings (commands_keys.go).
+		// Strings (commands_strings.go) and the keyspace (commands_keys.go).
 		{name: "get", arity: 2, handler: get, info: commandInfo{
 			flags: "readonly fast", acl: "@read @string @fast", keys: oneKey("RO access"),
 			doc: doc("string", "1.0.0", "Get the value of a key", "O(1)")}},
@@ -57,7 +57,7 @@ func init() {
 			flags: "write fast", acl: "@write @string @fast", keys: oneKey("RW access delete"),
 			doc: doc("string", "6.2.0", "Get the value of a key and delete the key", "O(1)")}},
 
-		// Expiry (commands_expiry.go).
+		// Expiry: GETEX (commands_strings.go), then the EXPIRE and TTL families (commands_expiry.go).
 		{name: "getex", arity: -2, handler: getex, info: commandInfo{
 			flags: "write fast", acl: "@write @string @fast",
 			keys: oneKey("RW access update").withNote("RW and UPDATE because it changes the TTL"),

@@ -32,7 +32,7 @@ var step03 = []*Stage{
 	},
 	{
 		Step: 3, Name: "set-options", Title: "SET's NX, XX and GET options, and a syntax error for a bad mix",
-		Guide: "03-get-set/GUIDE.md: commands_keys.go: SET and its options",
+		Guide: "03-get-set/GUIDE.md: commands_strings.go: SET and its options",
 		Check: exchanges(
 			x(cmd("SET", "k", "v1", "NX"), ok),
 			x(cmd("SET", "k", "v2", "nx"), nullBulk),
