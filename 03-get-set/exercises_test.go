@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"byoredis/shared/redistest"
@@ -51,6 +53,37 @@ func TestExercise1CountersAreAtomic(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, "1000", redistest.Dial(t, addr).Do("GET", "hits").Str)
+}
+
+// secondClientAfterRead starts a server whose store lets the test act as a second client
+// right after the first read lock is released: the one moment where a command that reads
+// under one lock and writes under another loses the other client's write. The clashes above
+// find that moment only sometimes; this finds it every run. It returns the server's address
+// and whether the second client acted.
+func secondClientAfterRead(t *testing.T, act func(keys map[string][]byte)) (string, *atomic.Bool) {
+	srv := NewServer(Config{Bind: "127.0.0.1", MaxClients: 10000})
+	acted := &atomic.Bool{}
+	srv.store.afterRead = func() {
+		if acted.CompareAndSwap(false, true) {
+			srv.store.Write(act)
+		}
+	}
+	return redistest.Start(t, srv), acted
+}
+
+// An INCR that another INCR lands in the middle of loses nothing.
+func TestExercise1IncrIsOneStep(t *testing.T) {
+	addr, acted := secondClientAfterRead(t, func(keys map[string][]byte) {
+		n, _ := strconv.Atoi(string(keys["hits"]))
+		keys["hits"] = []byte(strconv.Itoa(n + 1)) // the second client's INCR
+	})
+	conn := redistest.Dial(t, addr)
+	conn.Do("INCR", "hits")
+	want := "1"
+	if acted.Load() {
+		want = "2" // the second client's increment, and ours
+	}
+	assert.Equal(t, want, conn.Do("GET", "hits").Str, "an increment was lost")
 }
 
 // Exercise 2: APPEND and STRLEN.
@@ -111,4 +144,19 @@ func TestExercise4Getdel(t *testing.T) {
 		}
 	}
 	assert.Equal(t, []string{"payload"}, taken, fmt.Sprint("one client takes the job"))
+}
+
+// A GETDEL that another GETDEL lands in the middle of: still one taker.
+func TestExercise4GetdelIsOneStep(t *testing.T) {
+	addr, acted := secondClientAfterRead(t, func(keys map[string][]byte) {
+		delete(keys, "job") // the second client took the job
+	})
+	conn := redistest.Dial(t, addr)
+	conn.Do("SET", "job", "payload")
+	got := conn.Do("GETDEL", "job")
+	if acted.Load() {
+		assert.True(t, got.IsNull, "the job was taken by another client first, so GETDEL must find nothing, got %v", got)
+	} else {
+		assert.Equal(t, "payload", got.Str)
+	}
 }

@@ -12,6 +12,11 @@ import "sync"
 type Store struct {
 	mu   sync.RWMutex
 	keys map[string][]byte
+
+	// afterRead, when set, runs each time a reader has let go of the lock. It is a seam for
+	// tests: it lets a test act as a second client at the worst moment for a command that
+	// reads under one lock and writes under another.
+	afterRead func()
 }
 
 // NewStore returns an empty keyspace.
@@ -22,8 +27,11 @@ func NewStore() *Store {
 // Read runs f with the keyspace locked for reading; many readers may run at once.
 func (s *Store) Read(f func(keys map[string][]byte)) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	f(s.keys)
+	s.mu.RUnlock()
+	if s.afterRead != nil {
+		s.afterRead()
+	}
 }
 
 // Write runs f with the keyspace locked for writing: f has it to itself, so a command that

@@ -53,6 +53,21 @@ func TestExercise2EvictionInfo(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, map[string]entry{"a": {value: []byte("1")}, "b": {value: []byte("hello"), expireAt: 4102444800000}}, keys, name)
 	}
+
+	// Redis wrote idle times of 0, which fit in one byte; 300 s takes two (0x41 0x2C) in the
+	// length encoding. The same dump with those, and its checksum zeroed (not checked).
+	idle300 := bytes.ReplaceAll(readTestdata(t, "redis-7.0-lru.rdb"), []byte{opIdle, 0, typeString}, []byte{opIdle, 0x41, 0x2c, typeString})
+	copy(idle300[len(idle300)-8:], make([]byte, 8))
+	keys, err := readRDB(bytes.NewReader(idle300), 0)
+	require.NoError(t, err, "idle time of 300 s")
+	assert.Equal(t, map[string]entry{"a": {value: []byte("1")}, "b": {value: []byte("hello"), expireAt: 4102444800000}}, keys, "idle time of 300 s")
+	t.Run("redis", func(t *testing.T) { // real Redis reads that file as idle for 300 s
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), idle300, 0o644))
+		conn := redistest.Dial(t, redistest.StartRedis(t, "--dir", dir))
+		assert.Equal(t, "hello", conn.Do("GET", "b").Str)
+		assert.InDelta(t, 300, conn.Do("OBJECT", "IDLETIME", "a").Int, 2)
+	})
 }
 
 // Exercise 3: with save points set, FLUSHALL leaves an empty dump on disk, on both servers.

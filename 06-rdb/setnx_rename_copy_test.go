@@ -32,8 +32,9 @@ func TestRename(t *testing.T) {
 		{Send: cmd("RENAME", "other", "other"), Want: []string{"+OK\r\n"}},
 		{Send: cmd("RENAME", "other"), Want: []string{"-ERR wrong number of arguments for 'rename' command\r\n"}},
 	}, oneDatabase...)
-	logged := loggedLikeRedis(t, [][]string{{"SET", "a", "1"}, {"RENAME", "a", "b"}, {"RENAME", "nope", "c"}})
+	logged := loggedLikeRedis(t, [][]string{{"SET", "a", "1"}, {"RENAME", "a", "b"}, {"RENAME", "nope", "c"}, {"RENAME", "b", "b"}})
 	assert.Contains(t, logged, resp.Command("RENAME", "a", "b"))
+	assert.NotContains(t, logged, resp.Command("RENAME", "b", "b"), "RENAME to the same name changes nothing, so Redis logs nothing")
 }
 
 // COPY, with REPLACE and DB 0; the copy keeps the TTL.
@@ -48,6 +49,7 @@ func TestCopy(t *testing.T) {
 		{Send: cmd("COPY", "a", "d", "DB", "1"), Want: []string{"-ERR DB index is out of range\r\n"}},
 		{Send: cmd("COPY", "a", "d", "DB", "x"), Want: []string{"-ERR value is not an integer or out of range\r\n"}},
 		{Send: cmd("COPY", "a", "d", "FOO"), Want: []string{"-ERR syntax error\r\n"}},
+		{Send: cmd("EXISTS", "d"), Want: []string{":0\r\n"}}, // a refused COPY copied nothing
 		{Send: cmd("COPY", "a"), Want: []string{"-ERR wrong number of arguments for 'copy' command\r\n"}},
 	}, oneDatabase...)
 	loggedLikeRedis(t, [][]string{{"SET", "a", "1"}, {"COPY", "a", "b"}, {"COPY", "a", "b"}, {"COPY", "a", "b", "REPLACE"}})

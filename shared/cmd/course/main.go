@@ -3,8 +3,9 @@
 //
 //	course test MODULE...      every test of each module, with -race, and a summary (make test)
 //	course check STEP          which exercises of a step pass against your code (make check)
-//	course prove STEP          every exercise's test passes against the reference solution and
-//	                           fails against the untouched stub (part of make test)
+//	course prove STEP [RUNS]   every exercise's test passes against the reference solution and
+//	                           fails against the untouched stub and against every trap, a wrong
+//	                           answer a hint warns about, in each of RUNS runs (part of make test)
 //	course grade STEP SERVER   the stages of steps 01 to STEP against any server (make grade)
 //	course starter DIR         a new Go module for the build-your-own track (make starter)
 //	course diff STEP [tests]   what the step adds to the one before it (make diff)
@@ -18,12 +19,13 @@ package main
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 )
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP | course grade STEP SERVER | course starter DIR | course diff STEP [tests]")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP [RUNS] | course grade STEP SERVER | course starter DIR | course diff STEP [tests]")
 		os.Exit(2)
 	}
 	var ok bool
@@ -39,7 +41,11 @@ func main() {
 		if os.Args[1] == "check" {
 			ok = checkExercises(dir)
 		} else {
-			ok = proveExercises(dir)
+			runs := 1
+			if len(os.Args) > 3 {
+				runs, _ = strconv.Atoi(os.Args[3])
+			}
+			ok = proveExercises(dir) && proveTraps(dir, max(runs, 1))
 		}
 	case "diff":
 		ok = diffStep(os.Args[2], len(os.Args) > 3 && os.Args[3] == "tests")
