@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -36,6 +37,16 @@ func main() {
 	rdbCompression := flag.String("rdbcompression", "yes", "yes: LZF-compress long strings in snapshots")
 	rdbChecksum := flag.String("rdbchecksum", "yes", "yes: end snapshots with a CRC-64 checksum")
 	flag.Parse()
+
+	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
+	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the
+	// start with Redis's error.
+	if err := os.Chdir(*dir); err != nil {
+		fatalConfig("dir", *dir, err)
+	}
+	if wd, err := os.Getwd(); err == nil {
+		*dir = wd
+	}
 
 	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
 		Enabled: yes(*appendOnly), Fsync: *appendFsync, Dir: *dir, DirName: *appendDirName, FileName: *appendFileName,
@@ -78,6 +89,19 @@ func main() {
 
 func fatal(err error) {
 	slog.Error("cannot start", "err", err)
+	os.Exit(1)
+}
+
+// fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
+// library's words for the error ("No such file or directory").
+func fatalConfig(name, value string, err error) {
+	var errno syscall.Errno
+	reason := err.Error()
+	if errors.As(err, &errno) {
+		reason = errno.Error()
+		reason = strings.ToUpper(reason[:1]) + reason[1:]
+	}
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.0) ***\n>>> '%s %q'\n%s\n", name, value, reason)
 	os.Exit(1)
 }
 

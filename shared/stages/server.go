@@ -59,12 +59,17 @@ func start(target Target, dir string, args []string) (*process, error) {
 	p := &process{cmd: cmd, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), output: out, exited: make(chan struct{})}
 	go func() { cmd.Wait(); close(p.exited) }()
 
-	// The only sign a server of unknown make gives that it is ready is that it accepts a
-	// connection, so try until it does, it exits, or startTimeout passes.
+	// A server of unknown make is ready when it answers. Accepting a connection is not
+	// enough: Redis listens before it has loaded (or created) its files, and the kernel
+	// accepts on its behalf. So try to connect until it works, then send an inline PING and
+	// wait for anything at all (+PONG, an echo, or a close) before the stage begins.
 	deadline := time.Now().Add(startTimeout)
 	for {
 		conn, err := net.DialTimeout("tcp", p.addr, time.Second)
 		if err == nil {
+			conn.SetDeadline(deadline)
+			conn.Write([]byte("PING\r\n"))
+			conn.Read(make([]byte, 1))
 			conn.Close()
 			return p, nil
 		}

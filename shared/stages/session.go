@@ -74,6 +74,20 @@ func (s *Session) Stop() {
 // Start starts the server again in the same directory with the same flags, plus extra ones.
 func (s *Session) Start(extra ...string) { s.launch(extra) }
 
+// ExpectNoStart stops the server and requires it to refuse to start again with the extra
+// flags: to exit before it accepts a connection, as Redis does with a setting it cannot apply.
+func (s *Session) ExpectNoStart(extra ...string) {
+	s.Stop()
+	proc, err := start(s.target, s.dir, append(append([]string{}, s.args...), extra...))
+	if err == nil {
+		proc.kill()
+		s.Fail("the server started with %s; Redis refuses to start with it", strings.Join(extra, " "))
+	}
+	if !strings.Contains(err.Error(), "exited before") {
+		s.Fail("expected the server to exit at once with %s, but: %v", strings.Join(extra, " "), err)
+	}
+}
+
 // Crash kills the server with SIGKILL, which it cannot catch or clean up after, and starts it
 // again in the same directory: only what it had written to its files survives.
 func (s *Session) Crash(extra ...string) {

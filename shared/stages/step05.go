@@ -3,6 +3,7 @@ package stages
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 )
 
@@ -41,6 +42,18 @@ func (s *Session) expectFile(name, want string) {
 }
 
 var step05 = []*Stage{
+	{
+		Step: 5, Name: "dir", Title: "--dir: the server works there, CONFIG GET dir answers the absolute path, a missing one stops the start",
+		Guide: "05-aof/GUIDE.md: Where the files go: --dir", Args: []string{"--dir", "{dir}"},
+		Check: func(s *Session) {
+			dir, err := filepath.EvalSymlinks(s.dir) // the path the server's getcwd gives
+			if err != nil {
+				s.Fail("%v", err)
+			}
+			s.Dial().Exchange(cmd("CONFIG", "GET", "dir"), "*2\r\n"+bulk("dir")+bulk(dir))
+			s.ExpectNoStart("--dir", filepath.Join(dir, "missing"))
+		},
+	},
 	{
 		Step: 5, Name: "aof-layout", Title: "with --appendonly yes, the first start creates Redis 7's multi-part AOF: base, incr and manifest",
 		Guide: "05-aof/GUIDE.md: Log the change, not the request", Args: aofArgs,
