@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -224,47 +221,6 @@ func (s *Server) settings() [][2]string {
 		{"save", ""},         // no snapshots yet (step 06)
 		{"appendonly", "no"}, // no append-only file yet (step 05)
 	}
-}
-
-// INFO [section ...]: a text report, one "# Section" heading then "field:value" lines per
-// section, the sections separated by a blank line. RESP3 clients get it as a verbatim string.
-func info(c *client, args [][]byte) {
-	sections := map[string]bool{}
-	for _, arg := range args[1:] {
-		sections[strings.ToLower(string(arg))] = true
-	}
-	all := len(sections) == 0 || sections["default"] || sections["all"] || sections["everything"]
-	var report []string
-	if all || sections["server"] {
-		report = append(report, c.server.infoServer())
-	}
-	if all || sections["clients"] {
-		report = append(report, fmt.Sprintf("# Clients\r\nconnected_clients:%d\r\nmaxclients:%d\r\n",
-			c.server.clientCount(), c.server.config.MaxClients))
-	}
-	if all || sections["keyspace"] {
-		keyspace := "# Keyspace\r\n"
-		if n := c.store.Len(); n > 0 {
-			keyspace += fmt.Sprintf("db0:keys=%d,expires=0,avg_ttl=0\r\n", n) // expiry comes in step 04
-		}
-		report = append(report, keyspace)
-	}
-	c.writer.Verbatim("txt", strings.Join(report, "\r\n"))
-}
-
-func (s *Server) infoServer() string {
-	uptime := time.Since(s.started)
-	return fmt.Sprintf("# Server\r\n"+
-		"redis_version:%s\r\n"+
-		"redis_mode:standalone\r\n"+
-		"os:%s %s\r\n"+
-		"arch_bits:64\r\n"+
-		"process_id:%d\r\n"+
-		"tcp_port:%d\r\n"+
-		"uptime_in_seconds:%d\r\n"+
-		"uptime_in_days:%d\r\n",
-		redisVersion, runtime.GOOS, runtime.GOARCH, os.Getpid(), s.config.Port,
-		int64(uptime.Seconds()), int64(uptime.Hours()/24))
 }
 
 // TIME: the Unix time as two bulk strings, seconds and microseconds.

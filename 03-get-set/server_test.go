@@ -255,6 +255,44 @@ func TestInfo(t *testing.T) {
 	assert.Contains(t, report, "tcp_port:"+strings.Split(addr, ":")[1]+"\r\n")
 }
 
+// INFO all has Redis 7.0's sections and fields, and the same counts of
+// calls and errors after the same commands. Values that depend on the machine and the
+// moment (times, memory, ids) are left out; so is the Latencystats section (see info.go).
+func TestInfoHasRedisFields(t *testing.T) {
+	usec := regexp.MustCompile(`usec=\d+,usec_per_call=[\d.]+`)
+	report := func(t *testing.T, addr string) []string {
+		conn := redistest.Dial(t, addr)
+		for _, command := range [][]string{{"SET", "a", "1"}, {"GET", "a"}, {"NOPE"}, {"GET"},
+			{"SET", "a", "1", "NX", "XX"}, {"CLIENT", "SETNAME", "x"}, {"CLIENT", "SETNAME", "a b"}} {
+			conn.Do(command...)
+		}
+		var lines, commandStats []string
+		section := ""
+		for _, line := range strings.Split(conn.Do("INFO", "all").Str, "\r\n") {
+			name, value, _ := strings.Cut(line, ":")
+			switch {
+			case strings.HasPrefix(line, "# "):
+				section = line
+				if section != "# Latencystats" {
+					lines = append(lines, line)
+				}
+			case line == "" || section == "# Latencystats":
+			case section == "# Commandstats": // in each server's hash table order
+				commandStats = append(commandStats, name+":"+usec.ReplaceAllString(value, "usec=N"))
+			case section == "# Errorstats" || section == "# Keyspace":
+				lines = append(lines, name+":"+usec.ReplaceAllString(value, "usec=N"))
+			default:
+				lines = append(lines, name)
+			}
+		}
+		sort.Strings(commandStats)
+		return append(lines, commandStats...)
+	}
+	ours := report(t, startServer(t))
+	theirs := report(t, redistest.StartRedis(t, oneDatabase...))
+	assert.Equal(t, theirs, ours)
+}
+
 // Many clients writing one key at once: SET NX lets exactly one of them win.
 func TestSetNXHasOneWinner(t *testing.T) {
 	addr := startServer(t)

@@ -26,6 +26,13 @@ type Server struct {
 	started time.Time // for INFO's uptime
 	nextID  atomic.Int64
 
+	// What INFO reports (info.go).
+	runID, replID string
+	stats         serverStats
+	commandStats  map[*command]*commandStats
+	memoryAtStart int64
+	memoryPeak    atomic.Int64
+
 	mu       sync.Mutex
 	listener net.Listener         // set by Serve, closed by Close
 	clients  map[net.Conn]*client // open connections, so that Close can close them
@@ -39,7 +46,8 @@ func NewServer(config Config) *Server {
 	if config.Hz <= 0 {
 		config.Hz = 10 // Redis's default
 	}
-	return &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{}, stop: make(chan struct{})}
+	return &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), stop: make(chan struct{})}
 }
 
 // Serve accepts connections on ln until Close is called, then returns nil.
@@ -90,10 +98,12 @@ func (s *Server) add(conn net.Conn) *client {
 		return nil
 	}
 	if len(s.clients) >= s.config.MaxClients {
+		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return nil
 	}
+	s.stats.connectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
@@ -142,18 +152,26 @@ type client struct {
 	id      int64  // CLIENT ID: unique, increasing, never reused
 	name    string // CLIENT SETNAME
 	closing bool   // QUIT was called: close once the reply is sent
+
+	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
 }
 
 func newClient(s *Server, conn net.Conn) *client {
-	writer := resp.NewWriter(conn)
-	return &client{
+	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
+	writer := resp.NewWriter(counted)
+	c := &client{
 		server: s,
 		store:  s.store,
 		conn:   conn,
 		writer: writer,
-		reader: resp.NewReader(flushBeforeRead{conn, writer}),
+		reader: resp.NewReader(flushBeforeRead{counted, writer}),
 		id:     s.nextID.Add(1),
 	}
+	writer.OnError = func(message string) {
+		c.errorReplies++
+		s.stats.countError(message)
+	}
+	return c
 }
 
 // serve reads commands and answers them until the client leaves or sends something the

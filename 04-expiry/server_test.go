@@ -251,8 +251,46 @@ func TestInfo(t *testing.T) {
 
 	// The full report: sections in Redis's order, separated by a blank line.
 	report := redistest.Dial(t, addr).Do("INFO").Str
-	assert.Regexp(t, `^# Server\r\nredis_version:7\.0\.0\r\n(?s:.*)\r\n\r\n# Clients\r\nconnected_clients:\d+\r\n(?s:.*)\r\n\r\n# Stats\r\nexpired_keys:0\r\n\r\n# Keyspace\r\ndb0:keys=2,`, report)
+	assert.Regexp(t, `^# Server\r\nredis_version:7\.0\.0\r\n(?s:.*)\r\n\r\n# Clients\r\nconnected_clients:\d+\r\n(?s:.*)\r\n\r\n# Stats\r\n(?s:.*)\r\nexpired_keys:0\r\n(?s:.*)\r\n\r\n# Keyspace\r\ndb0:keys=2,`, report)
 	assert.Contains(t, report, "tcp_port:"+strings.Split(addr, ":")[1]+"\r\n")
+}
+
+// INFO all has Redis 7.0's sections and fields, and the same counts of
+// calls and errors after the same commands. Values that depend on the machine and the
+// moment (times, memory, ids) are left out; so is the Latencystats section (see info.go).
+func TestInfoHasRedisFields(t *testing.T) {
+	usec := regexp.MustCompile(`usec=\d+,usec_per_call=[\d.]+`)
+	report := func(t *testing.T, addr string) []string {
+		conn := redistest.Dial(t, addr)
+		for _, command := range [][]string{{"SET", "a", "1"}, {"GET", "a"}, {"NOPE"}, {"GET"},
+			{"SET", "a", "1", "NX", "XX"}, {"CLIENT", "SETNAME", "x"}, {"CLIENT", "SETNAME", "a b"}} {
+			conn.Do(command...)
+		}
+		var lines, commandStats []string
+		section := ""
+		for _, line := range strings.Split(conn.Do("INFO", "all").Str, "\r\n") {
+			name, value, _ := strings.Cut(line, ":")
+			switch {
+			case strings.HasPrefix(line, "# "):
+				section = line
+				if section != "# Latencystats" {
+					lines = append(lines, line)
+				}
+			case line == "" || section == "# Latencystats":
+			case section == "# Commandstats": // in each server's hash table order
+				commandStats = append(commandStats, name+":"+usec.ReplaceAllString(value, "usec=N"))
+			case section == "# Errorstats" || section == "# Keyspace":
+				lines = append(lines, name+":"+usec.ReplaceAllString(value, "usec=N"))
+			default:
+				lines = append(lines, name)
+			}
+		}
+		sort.Strings(commandStats)
+		return append(lines, commandStats...)
+	}
+	ours := report(t, startServer(t))
+	theirs := report(t, redistest.StartRedis(t, oneDatabase...))
+	assert.Equal(t, theirs, ours)
 }
 
 // Many clients writing one key at once: SET NX lets exactly one of them win.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 )
 
 // command is one entry of the command table.
@@ -29,6 +30,7 @@ func (c *client) execute(args [][]byte) {
 		return
 	}
 	if !cmd.arityAllows(len(args)) {
+		c.server.commandStats[cmd].rejected.Add(1)
 		c.writer.Error(wrongArity(cmd))
 		return
 	}
@@ -39,6 +41,7 @@ func (c *client) execute(args [][]byte) {
 			return
 		}
 		if !sub.arityAllows(len(args)) {
+			c.server.commandStats[sub].rejected.Add(1)
 			c.writer.Error(wrongArity(sub))
 			return
 		}
@@ -51,7 +54,16 @@ func (c *client) execute(args [][]byte) {
 			return
 		}
 	}
+	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
+	start, errorsBefore := time.Now(), c.errorReplies
 	cmd.handler(c, args)
+	stats := c.server.commandStats[cmd]
+	stats.usec.Add(time.Since(start).Microseconds())
+	stats.calls.Add(1)
+	if c.errorReplies > errorsBefore {
+		stats.failed.Add(1)
+	}
+	c.server.stats.commandsProcessed.Add(1)
 	if aof != nil && cmd.writes {
 		c.logged = aof.offset()
 	}

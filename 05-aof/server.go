@@ -28,6 +28,13 @@ type Server struct {
 	started time.Time       // for INFO's uptime
 	nextID  atomic.Int64
 
+	// What INFO reports (info.go).
+	runID, replID string
+	stats         serverStats
+	commandStats  map[*command]*commandStats
+	memoryAtStart int64
+	memoryPeak    atomic.Int64
+
 	mu       sync.Mutex
 	listener net.Listener         // set by Serve, closed by Close
 	clients  map[net.Conn]*client // open connections, so that Close can close them
@@ -42,7 +49,8 @@ func NewServer(config Config) (*Server, error) {
 	if config.Hz <= 0 {
 		config.Hz = 10 // Redis's default
 	}
-	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{}, stop: make(chan struct{})}
+	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), stop: make(chan struct{})}
 	if config.AOF.Enabled {
 		var err error
 		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
@@ -107,10 +115,12 @@ func (s *Server) add(conn net.Conn) *client {
 		return nil
 	}
 	if len(s.clients) >= s.config.MaxClients {
+		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return nil
 	}
+	s.stats.connectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
@@ -162,20 +172,27 @@ type client struct {
 	id      int64  // CLIENT ID: unique, increasing, never reused
 	name    string // CLIENT SETNAME
 	closing bool   // QUIT was called: close once the reply is sent
+
+	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
 	// logged is the append-only file's offset after this client's last write command: its
 	// replies may not be sent before the file holds that much (see flushReplies).
 	logged int64
 }
 
 func newClient(s *Server, conn net.Conn) *client {
+	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
 	c := &client{
 		server: s,
 		store:  s.store,
-		conn:   conn,
-		writer: resp.NewWriter(conn),
+		conn:   counted,
+		writer: resp.NewWriter(counted),
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.writer.OnError = func(message string) {
+		c.errorReplies++
+		s.stats.countError(message)
+	}
 	return c
 }
 

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -236,81 +233,6 @@ func yesNo(b bool) string {
 		return "yes"
 	}
 	return "no"
-}
-
-// INFO [section ...]: a text report, one "# Section" heading then "field:value" lines per
-// section, the sections separated by a blank line. RESP3 clients get it as a verbatim string.
-func info(c *client, args [][]byte) {
-	sections := map[string]bool{}
-	for _, arg := range args[1:] {
-		sections[strings.ToLower(string(arg))] = true
-	}
-	all := len(sections) == 0 || sections["default"] || sections["all"] || sections["everything"]
-	var report []string
-	if all || sections["server"] {
-		report = append(report, c.server.infoServer())
-	}
-	if all || sections["clients"] {
-		report = append(report, fmt.Sprintf("# Clients\r\nconnected_clients:%d\r\nmaxclients:%d\r\n",
-			c.server.clientCount(), c.server.config.MaxClients))
-	}
-	if all || sections["persistence"] {
-		report = append(report, c.server.infoPersistence())
-	}
-	if all || sections["stats"] {
-		report = append(report, fmt.Sprintf("# Stats\r\nexpired_keys:%d\r\n", c.store.expiredKeyCount()))
-	}
-	if all || sections["keyspace"] {
-		keyspace := "# Keyspace\r\n"
-		if keys, expires, avgTTL := c.store.keyspaceStats(); keys > 0 {
-			keyspace += fmt.Sprintf("db0:keys=%d,expires=%d,avg_ttl=%d\r\n", keys, expires, avgTTL)
-		}
-		report = append(report, keyspace)
-	}
-	c.writer.Verbatim("txt", strings.Join(report, "\r\n"))
-}
-
-func (s *Server) infoServer() string {
-	uptime := time.Since(s.started)
-	return fmt.Sprintf("# Server\r\n"+
-		"redis_version:%s\r\n"+
-		"redis_mode:standalone\r\n"+
-		"os:%s %s\r\n"+
-		"arch_bits:64\r\n"+
-		"process_id:%d\r\n"+
-		"tcp_port:%d\r\n"+
-		"uptime_in_seconds:%d\r\n"+
-		"uptime_in_days:%d\r\n",
-		redisVersion, runtime.GOOS, runtime.GOARCH, os.Getpid(), s.config.Port,
-		int64(uptime.Seconds()), int64(uptime.Hours()/24))
-}
-
-func (s *Server) infoPersistence() string {
-	s.saveMu.Lock()
-	saving := 0
-	if s.saving {
-		saving = 1
-	}
-	info := fmt.Sprintf("# Persistence\r\nloading:0\r\nrdb_changes_since_last_save:%d\r\nrdb_bgsave_in_progress:%d\r\n"+
-		"rdb_last_save_time:%d\r\nrdb_last_bgsave_status:%s\r\n", s.store.changes(), saving, s.lastSave.Unix(), s.lastSaveStatus)
-	s.saveMu.Unlock()
-	if s.aof == nil {
-		return info + "aof_enabled:0\r\naof_rewrite_in_progress:0\r\n"
-	}
-	a := s.aof
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	rewriting := 0
-	if a.rewriting {
-		rewriting = 1
-	}
-	lastWrite := "ok"
-	if a.failure != nil {
-		lastWrite = "err"
-	}
-	return info + fmt.Sprintf("aof_enabled:1\r\naof_rewrite_in_progress:%d\r\naof_rewrites:%d\r\n"+
-		"aof_last_bgrewrite_status:%s\r\naof_last_write_status:%s\r\naof_current_size:%d\r\naof_base_size:%d\r\n",
-		rewriting, a.rewrites, a.lastRewriteStatus, lastWrite, a.currentSize, a.baseSize)
 }
 
 // TIME: the Unix time as two bulk strings, seconds and microseconds.

@@ -35,6 +35,13 @@ type Server struct {
 	started        time.Time  // for INFO's uptime
 	nextID         atomic.Int64
 
+	// What INFO reports (info.go).
+	runID, replID string
+	stats         serverStats
+	commandStats  map[*command]*commandStats
+	memoryAtStart int64
+	memoryPeak    atomic.Int64
+
 	mu       sync.Mutex
 	listener net.Listener         // set by Serve, closed by Close
 	clients  map[net.Conn]*client // open connections, so that Close can close them
@@ -50,6 +57,7 @@ func NewServer(config Config) (*Server, error) {
 		config.Hz = 10 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(),
 		stop: make(chan struct{}), lastSave: time.Now(), lastSaveStatus: "ok"}
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
@@ -129,10 +137,12 @@ func (s *Server) add(conn net.Conn) *client {
 		return nil
 	}
 	if len(s.clients) >= s.config.MaxClients {
+		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return nil
 	}
+	s.stats.connectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
@@ -187,17 +197,24 @@ type client struct {
 	// logged is the append-only file's offset after this client's last write command: its
 	// replies may not be sent before the file holds that much (see flushReplies).
 	logged int64
+
+	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
 }
 
 func newClient(s *Server, conn net.Conn) *client {
+	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
 	c := &client{
 		server: s,
 		store:  s.store,
-		conn:   conn,
-		writer: resp.NewWriter(conn),
+		conn:   counted,
+		writer: resp.NewWriter(counted),
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.writer.OnError = func(message string) {
+		c.errorReplies++
+		s.stats.countError(message)
+	}
 	return c
 }
 

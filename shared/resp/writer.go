@@ -19,6 +19,10 @@ type Writer struct {
 	bw       *bufio.Writer
 	protocol int
 	scratch  []byte // for formatting numbers without allocating
+
+	// OnError, when set, is called with every error reply's message, so that a server can
+	// count its errors (INFO's errorstats) without looking at the bytes.
+	OnError func(message string)
 }
 
 // NewWriter returns a RESP2 Writer buffering writes to w.
@@ -49,6 +53,9 @@ func (w *Writer) SimpleString(s string) {
 // "WRONGTYPE Operation against ..."; CR and LF in it become spaces, as Redis makes them,
 // because an error reply is a single line.
 func (w *Writer) Error(msg string) {
+	if w.OnError != nil {
+		w.OnError(msg)
+	}
 	w.bw.WriteByte('-')
 	if strings.ContainsAny(msg, "\r\n") {
 		msg = strings.Map(func(r rune) rune {

@@ -222,7 +222,7 @@ func describe(got string, err error) string {
 	case isClosed(err) && got == "":
 		return "(the server closed the connection)"
 	case errors.As(err, &timeout) && timeout.Timeout() && got == "":
-		return fmt.Sprintf("(nothing within %v: is the server still waiting for more of the request, or did it not flush its reply?)", replyTimeout)
+		return fmt.Sprintf("(nothing within %v: is the server busy with another client, waiting for more of the request, or holding its reply unflushed?)", replyTimeout)
 	case got != "":
 		return fmt.Sprintf("%s, which is not a whole RESP reply (%v)", quote(got), err)
 	default:
