@@ -38,11 +38,13 @@ help:
 	@echo
 	@echo "Steps: $(STEPS)"
 
-# Build the step's server and run it in the foreground; Ctrl-C stops it cleanly.
+# Build the step's server and run it in the foreground; Ctrl-C stops it cleanly. If it cannot
+# start (most often: its port is taken by another server), say how to pick another port.
 $(STEPS):
 	@mkdir -p bin
 	cd $@ && go build -tags '$(TAGS)' -o ../bin/$@ .
-	exec ./bin/$@ --port $(PORT) $(ARGS)
+	@echo ./bin/$@ --port $(PORT) $(ARGS)
+	@./bin/$@ --port $(PORT) $(ARGS) || { echo "The server did not start. If port $(PORT) is taken, pick another: PORT=$$(($(PORT)+1)) make $@"; exit 1; }
 
 test: fmt-check vet
 	@for s in $(STEPS); do $(COURSE) prove $$s || exit 1; done

@@ -4,12 +4,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"log/slog"
 	"net"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -24,8 +26,7 @@ func main() {
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
 	if err != nil {
-		slog.Error("cannot listen", "err", err)
-		os.Exit(1)
+		listenFailed(net.JoinHostPort(*bind, strconv.Itoa(*port)), err)
 	}
 	srv := NewServer(Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz})
 
@@ -43,4 +44,19 @@ func main() {
 		slog.Error("server stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// listenFailed stops the start as Redis does when its port is taken, in Redis's words:
+// "Could not create server TCP listening socket 127.0.0.1:6380: bind: Address already in use".
+func listenFailed(addr string, err error) {
+	reason := err.Error()
+	var syscallErr *os.SyscallError
+	if errors.As(err, &syscallErr) { // the C library's words: "bind: Address already in use"
+		text := syscallErr.Err.Error()
+		reason = syscallErr.Syscall + ": " + strings.ToUpper(text[:1]) + text[1:]
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	slog.Error("Could not create server TCP listening socket " + addr + ": " + reason)
+	slog.Error("Failed listening on port " + port + " (TCP), aborting.")
+	os.Exit(1)
 }

@@ -69,7 +69,7 @@ func main() {
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
 	if err != nil {
-		fatal(err)
+		listenFailed(net.JoinHostPort(*bind, strconv.Itoa(*port)), err)
 	}
 
 	// Ctrl-C (SIGINT) or SIGTERM: stop accepting, close the clients, fsync the AOF, return.
@@ -128,4 +128,19 @@ func memory(s string) int64 {
 		fatal(fmt.Errorf("invalid memory size %q", s))
 	}
 	return v
+}
+
+// listenFailed stops the start as Redis does when its port is taken, in Redis's words:
+// "Could not create server TCP listening socket 127.0.0.1:6380: bind: Address already in use".
+func listenFailed(addr string, err error) {
+	reason := err.Error()
+	var syscallErr *os.SyscallError
+	if errors.As(err, &syscallErr) { // the C library's words: "bind: Address already in use"
+		text := syscallErr.Err.Error()
+		reason = syscallErr.Syscall + ": " + strings.ToUpper(text[:1]) + text[1:]
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	slog.Error("Could not create server TCP listening socket " + addr + ": " + reason)
+	slog.Error("Failed listening on port " + port + " (TCP), aborting.")
+	os.Exit(1)
 }
