@@ -14,6 +14,7 @@ func TestSetnxMsetnx(t *testing.T) {
 	redistest.Differential(t, startServer(t), []redistest.Exchange{
 		{Send: cmd("SETNX", "k", "v1") + cmd("SETNX", "k", "v2") + cmd("GET", "k"), Want: []string{":1\r\n", ":0\r\n", "$2\r\nv1\r\n"}},
 		{Send: cmd("MSETNX", "a", "1", "b", "2") + cmd("MSETNX", "b", "3", "c", "4") + cmd("EXISTS", "c"), Want: []string{":1\r\n", ":0\r\n", ":0\r\n"}},
+		{Send: cmd("MSETNX", "d", "5", "a", "6") + cmd("EXISTS", "d"), Want: []string{":0\r\n", ":0\r\n"}}, // all or nothing
 		{Send: cmd("SET", "t", "v", "EX", "100") + cmd("SETNX", "t", "w") + cmd("TTL", "t"), Want: []string{"+OK\r\n", ":0\r\n", ":100\r\n"}},
 		{Send: cmd("MSETNX", "a", "1", "b"), Want: []string{"-ERR wrong number of arguments for 'msetnx' command\r\n"}},
 		{Send: cmd("SETNX", "a"), Want: []string{"-ERR wrong number of arguments for 'setnx' command\r\n"}},
