@@ -250,14 +250,12 @@ func proveExercises(stepDir string) bool {
 		fmt.Fprintln(os.Stderr, err)
 		return false
 	}
-	overlay, err := pristineStubOverlay(stepDir)
+	overlay, cleanup, err := pristineStubOverlay(stepDir)
 	if err != nil {
 		fmt.Println(err)
 		return false
 	}
-	if overlay != "" {
-		defer os.RemoveAll(filepath.Dir(overlay))
-	}
+	defer cleanup()
 	solution := runGoTest(stepDir, nil, "-count=1", "-tags", "solution", "-run", "^TestExercise", ".")
 	stubArgs := []string{"-count=1", "-run", "^TestExercise"}
 	if overlay != "" {
@@ -299,35 +297,46 @@ const pristineStub = "testdata/exercises.go.stub"
 // pristine stub, when the two differ (you have started the exercises), or "" when they are
 // the same. In CI (CI=true) they must be the same: a stub changed without its copy is a
 // mistake in the course.
-func pristineStubOverlay(stepDir string) (string, error) {
+func pristineStubOverlay(stepDir string) (string, func(), error) {
+	nothing := func() {}
 	stub, err := os.ReadFile(filepath.Join(stepDir, pristineStub))
 	if err != nil {
-		return "", fmt.Errorf("%s: the pristine copy of exercises.go is missing: %v", stepDir, err)
+		return "", nothing, fmt.Errorf("%s: the pristine copy of exercises.go is missing: %v", stepDir, err)
 	}
 	current, _ := os.ReadFile(filepath.Join(stepDir, "exercises.go"))
 	if string(current) == string(stub) {
-		return "", nil
+		return "", nothing, nil
 	}
 	if os.Getenv("CI") == "true" {
-		return "", fmt.Errorf("%s/exercises.go differs from %s: change both together", stepDir, pristineStub)
-	}
-	stubPath, err := filepath.Abs(filepath.Join(stepDir, "exercises.go"))
-	if err != nil {
-		return "", err
-	}
-	dir, err := os.MkdirTemp("", "course-stub")
-	if err != nil {
-		return "", err
-	}
-	copyPath := filepath.Join(dir, "exercises.go")
-	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{stubPath: copyPath}})
-	overlayPath := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(copyPath, stub, 0o644); err != nil {
-		return "", err
-	}
-	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
-		return "", err
+		return "", nothing, fmt.Errorf("%s/exercises.go differs from %s: change both together", stepDir, pristineStub)
 	}
 	fmt.Printf("  (%s/exercises.go holds your work: proving against the pristine stub)\n", stepDir)
-	return overlayPath, nil
+	return overlayFile(filepath.Join(stepDir, "exercises.go"), stub)
+}
+
+// overlayFile writes contents to a temporary file and returns a `go build -overlay` file
+// that puts it in the place of path, and a function that removes both.
+func overlayFile(path string, contents []byte) (string, func(), error) {
+	nothing := func() {}
+	target, err := filepath.Abs(path)
+	if err != nil {
+		return "", nothing, err
+	}
+	dir, err := os.MkdirTemp("", "course-overlay")
+	if err != nil {
+		return "", nothing, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	replacement := filepath.Join(dir, filepath.Base(path))
+	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{target: replacement}})
+	overlayPath := filepath.Join(dir, "overlay.json")
+	if err := os.WriteFile(replacement, contents, 0o644); err != nil {
+		cleanup()
+		return "", nothing, err
+	}
+	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
+		cleanup()
+		return "", nothing, err
+	}
+	return overlayPath, cleanup, nil
 }

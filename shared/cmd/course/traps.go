@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -111,31 +110,12 @@ func proveTraps(stepDir string, runs int) bool {
 // trapOverlay writes the step's solution.go with the trap's declarations in place of the
 // solution's, and returns a `go build -overlay` file that swaps it in.
 func trapOverlay(stepDir, trapPath string) (string, func(), error) {
-	solutionPath, err := filepath.Abs(filepath.Join(stepDir, "solution.go"))
+	solution := filepath.Join(stepDir, "solution.go")
+	merged, err := mergeDecls(solution, trapPath)
 	if err != nil {
-		return "", nil, err
+		return "", func() {}, err
 	}
-	merged, err := mergeDecls(solutionPath, trapPath)
-	if err != nil {
-		return "", nil, err
-	}
-	dir, err := os.MkdirTemp("", "course-trap")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	copyPath := filepath.Join(dir, "solution.go")
-	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{solutionPath: copyPath}})
-	overlayPath := filepath.Join(dir, "overlay.json")
-	if err := os.WriteFile(copyPath, merged, 0o644); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	if err := os.WriteFile(overlayPath, overlay, 0o644); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	return overlayPath, cleanup, nil
+	return overlayFile(solution, merged)
 }
 
 // mergeDecls returns the solution file with each declaration the trap also declares taken
