@@ -101,6 +101,22 @@ func TestExercise2AppendStrlen(t *testing.T) {
 	}, oneDatabase...)
 }
 
+// Two keys whose values share one array (as step 05's COPY leaves them) stay two values:
+// APPEND to one must not write into the room the other's array has to spare.
+func TestExercise2AppendLeavesSharedBytesAlone(t *testing.T) {
+	srv := NewServer(Config{Bind: "127.0.0.1", MaxClients: 10000})
+	array := []byte("ab______")
+	srv.store.Write(func(keys map[string][]byte) {
+		keys["a"], keys["b"] = array[:2], array[:2]
+	})
+	conn := redistest.Dial(t, redistest.Start(t, srv))
+	conn.Do("APPEND", "a", "1")
+	conn.Do("APPEND", "b", "2")
+	assert.Equal(t, "ab1", conn.Do("GET", "a").Str, "APPEND to b changed a: it wrote into the array they share")
+	assert.Equal(t, "ab2", conn.Do("GET", "b").Str)
+	assert.Equal(t, "ab______", string(array), "APPEND changed the old value's array in place")
+}
+
 // Exercise 3: MGET and MSET.
 func TestExercise3MgetMset(t *testing.T) {
 	redistest.Differential(t, startServer(t), []redistest.Exchange{
