@@ -100,21 +100,21 @@ type client struct {
 	conn    net.Conn
 	reader  *resp.Reader
 	writer  *resp.Writer
-	closing bool // QUIT was called: close once the reply is sent
+	output  *output // the replies the client has not read yet (output.go)
+	closing bool    // QUIT was called: close once the reply is sent
 }
 
 func newClient(conn net.Conn) *client {
-	writer := resp.NewWriter(conn)
-	return &client{
-		conn:   conn,
-		writer: writer,
-		reader: resp.NewReader(flushBeforeRead{conn, writer}),
-	}
+	out := newOutput(conn)
+	c := &client{conn: conn, writer: resp.NewWriter(out), output: out}
+	c.reader = resp.NewReader(flushBeforeRead{c})
+	return c
 }
 
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
+	go c.output.run()
 	for {
 		args, err := c.reader.ReadCommand()
 		if err != nil {
@@ -123,34 +123,42 @@ func (c *client) serve() {
 				// Redis answers a malformed request with the error, then closes: after a framing
 				// error it cannot know where the next command starts.
 				c.writer.Error(protocolErr.Reply())
-				c.writer.Flush()
+				c.flush()
+				c.output.stop(true)
+				return
 			}
+			c.output.stop(false) // the client is gone: what it did not read is dropped
 			return
 		}
 		c.execute(args)
 		if c.closing {
-			c.writer.Flush()
+			c.flush()
+			c.output.stop(true)
 			return
 		}
 	}
 }
 
-// flushBeforeRead sends the replies written so far whenever the server is about to wait for
-// the client. While a pipelined batch of commands is still in the read buffer, no read
-// happens and the replies accumulate; when the batch is used up, one write sends them all.
-// One system call per batch instead of one per reply: this is what makes pipelining fast, and
-// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
-type flushBeforeRead struct {
-	conn   net.Conn
-	writer *resp.Writer
+// flush releases the replies written so far to the client's writer.
+func (c *client) flush() error {
+	if err := c.writer.Flush(); err != nil {
+		slog.Debug("write failed", "client", c.conn.RemoteAddr(), "err", err)
+		return err
+	}
+	c.output.release()
+	return nil
 }
 
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, they go out together.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct{ c *client }
+
 func (f flushBeforeRead) Read(p []byte) (int, error) {
-	if f.writer.Buffered() > 0 {
-		if err := f.writer.Flush(); err != nil {
-			slog.Debug("write failed", "client", f.conn.RemoteAddr(), "err", err)
-			return 0, err
-		}
+	if err := f.c.flush(); err != nil {
+		return 0, err
 	}
-	return f.conn.Read(p)
+	return f.c.conn.Read(p)
 }

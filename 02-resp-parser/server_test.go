@@ -131,18 +131,18 @@ func TestPipelinedBatchOneByteAtATime(t *testing.T) {
 	slow.Expect(batchReplies...)
 }
 
-// The replies to a pipelined batch go out in one write, not one write per reply.
+// The replies to a pipelined batch go out together, not one write per reply. (The client's
+// writer may take two batches in one write if the second is released before it wakes.)
 func TestRepliesAreFlushedOncePerBatch(t *testing.T) {
 	var many strings.Builder
 	for range 100 {
 		many.WriteString(cmd("PING"))
 	}
-	conn := &scriptedConn{input: []string{many.String(), batch}}
+	conn := &scriptedConn{input: []string{many.String(), batch + cmd("QUIT")}}
 	newClient(conn).serve()
 
-	require.Len(t, conn.writes, 2, "one write per batch of input")
-	assert.Equal(t, strings.Repeat("+PONG\r\n", 100), conn.writes[0])
-	assert.Equal(t, strings.Join(batchReplies, ""), conn.writes[1])
+	assert.LessOrEqual(t, len(conn.writes), 2, "at most one write per batch of input")
+	assert.Equal(t, strings.Repeat("+PONG\r\n", 100)+strings.Join(batchReplies, "")+"+OK\r\n", strings.Join(conn.writes, ""))
 }
 
 // scriptedConn is a net.Conn whose reads return the given chunks, one per Read, then EOF,

@@ -217,6 +217,8 @@ func (s *Server) settings() [][2]string {
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
+		{"client-output-buffer-limit", s.config.OutputLimits.String()},
+		{"client-query-buffer-limit", strconv.FormatInt(s.config.QueryBufferLimit, 10)},
 		{"databases", "1"},
 		{"save", ""},         // no snapshots yet (step 06)
 		{"appendonly", "no"}, // no append-only file yet (step 05)

@@ -217,6 +217,8 @@ func (s *Server) settings() [][2]string {
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
+		{"client-output-buffer-limit", s.config.OutputLimits.String()},
+		{"client-query-buffer-limit", strconv.FormatInt(s.config.QueryBufferLimit, 10)},
 		{"databases", "1"},
 		{"hz", strconv.Itoa(s.config.Hz)},
 		{"save", ""},         // no snapshots yet (step 06)

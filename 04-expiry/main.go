@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net"
 	"os"
@@ -21,14 +22,24 @@ func main() {
 	port := flag.Int("port", 6380, "TCP port to listen on")
 	bind := flag.String("bind", "127.0.0.1", "address to listen on")
 	maxClients := flag.Int("maxclients", 10000, "most clients connected at once")
+	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
+		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
+	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	flag.Parse()
+
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz}
+	var err error
+	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
+		fatalConfig("client-output-buffer-limit", *outputLimit, err)
+	}
+	config.QueryBufferLimit = memoryConfig("client-query-buffer-limit", *queryLimit, 1<<20)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
 	if err != nil {
 		listenFailed(net.JoinHostPort(*bind, strconv.Itoa(*port)), err)
 	}
-	srv := NewServer(Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz})
+	srv := NewServer(config)
 
 	// Ctrl-C (SIGINT) or SIGTERM: stop accepting, close the clients, and return from Serve.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -44,6 +55,48 @@ func main() {
 		slog.Error("server stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
+// library's words for the error ("No such file or directory").
+func fatalConfig(name, value string, err error) {
+	var errno syscall.Errno
+	reason := err.Error()
+	if errors.As(err, &errno) {
+		reason = errno.Error()
+		reason = strings.ToUpper(reason[:1]) + reason[1:]
+	}
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n>>> '%s %q'\n%s\n", redisVersion, name, value, reason)
+	os.Exit(1)
+}
+
+// memoryConfig parses a size directive that must be at least least bytes, or stops the
+// start as Redis does.
+func memoryConfig(name, value string, least int64) int64 {
+	n, ok := parseMemory(value)
+	if !ok {
+		fatalConfig(name, value, errors.New("argument must be a memory value"))
+	}
+	if n < least {
+		fatalConfig(name, value, fmt.Errorf("argument must be between %d and 9223372036854775807 inclusive", least))
+	}
+	return n
+}
+
+// parseMemory parses a size the way Redis's config does (memtoull in util.c): digits, then
+// an optional unit: 1k = 1000 bytes, 1kb = 1024 bytes, and so on for m, mb, g, gb.
+func parseMemory(s string) (int64, bool) {
+	digits := 0
+	for digits < len(s) && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
+	}
+	units := map[string]int64{"": 1, "b": 1, "k": 1e3, "kb": 1 << 10, "m": 1e6, "mb": 1 << 20, "g": 1e9, "gb": 1 << 30}
+	unit, known := units[strings.ToLower(s[digits:])]
+	n, err := strconv.ParseInt(s[:digits], 10, 64)
+	if !known || err != nil || n > (1<<63-1)/unit {
+		return 0, false
+	}
+	return n * unit, true
 }
 
 // listenFailed stops the start as Redis does when its port is taken, in Redis's words:

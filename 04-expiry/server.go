@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,9 @@ type Config struct {
 	Bind       string // bind
 	MaxClients int    // maxclients
 	Hz         int    // hz: how many times a second background tasks (active expiry) run
+
+	OutputLimits     outputLimits // client-output-buffer-limit
+	QueryBufferLimit int64        // client-query-buffer-limit (0: Redis's default, 1gb)
 }
 
 // Server accepts TCP connections and serves each one in its own goroutine.
@@ -45,6 +49,12 @@ type Server struct {
 func NewServer(config Config) *Server {
 	if config.Hz <= 0 {
 		config.Hz = 10 // Redis's default
+	}
+	if config.OutputLimits == (outputLimits{}) {
+		config.OutputLimits = defaultOutputLimits
+	}
+	if config.QueryBufferLimit == 0 {
+		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	return &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), stop: make(chan struct{})}
@@ -149,25 +159,28 @@ type client struct {
 	conn    net.Conn
 	reader  *resp.Reader
 	writer  *resp.Writer
-	id      int64  // CLIENT ID: unique, increasing, never reused
-	name    string // CLIENT SETNAME
-	closing bool   // QUIT was called: close once the reply is sent
+	output  *output // the replies the client has not read yet (output.go)
+	id      int64   // CLIENT ID: unique, increasing, never reused
+	name    string  // CLIENT SETNAME
+	closing bool    // QUIT was called: close once the reply is sent
 
 	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
 }
 
 func newClient(s *Server, conn net.Conn) *client {
 	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
-	writer := resp.NewWriter(counted)
+	out := newOutput(counted, s.config.OutputLimits.normal)
 	c := &client{
 		server: s,
 		store:  s.store,
-		conn:   conn,
-		writer: writer,
-		reader: resp.NewReader(flushBeforeRead{counted, writer}),
+		conn:   counted,
+		writer: resp.NewWriter(out),
+		output: out,
 		id:     s.nextID.Add(1),
 	}
-	writer.OnError = func(message string) {
+	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.reader.QueryBufferLimit = s.config.QueryBufferLimit
+	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
 	}
@@ -177,6 +190,7 @@ func newClient(s *Server, conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
+	go c.output.run()
 	for {
 		args, err := c.reader.ReadCommand()
 		if err != nil {
@@ -185,34 +199,45 @@ func (c *client) serve() {
 				// Redis answers a malformed request with the error, then closes: after a framing
 				// error it cannot know where the next command starts.
 				c.writer.Error(protocolErr.Reply())
-				c.writer.Flush()
+				c.flush()
+				c.output.stop(true)
+				return
 			}
+			if errors.Is(err, resp.ErrQueryBufferLimit) {
+				slog.Warn("Closing client that reached max query buffer length: id=" + strconv.FormatInt(c.id, 10) + " addr=" + c.conn.RemoteAddr().String())
+			}
+			c.output.stop(false) // the client is gone: what it did not read is dropped
 			return
 		}
 		c.execute(args)
 		if c.closing {
-			c.writer.Flush()
+			c.flush()
+			c.output.stop(true)
 			return
 		}
 	}
 }
 
-// flushBeforeRead sends the replies written so far whenever the server is about to wait for
-// the client. While a pipelined batch of commands is still in the read buffer, no read
-// happens and the replies accumulate; when the batch is used up, one write sends them all.
-// One system call per batch instead of one per reply: this is what makes pipelining fast, and
-// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
-type flushBeforeRead struct {
-	conn   net.Conn
-	writer *resp.Writer
+// flush releases the replies written so far to the client's writer.
+func (c *client) flush() error {
+	if err := c.writer.Flush(); err != nil {
+		slog.Debug("write failed", "client", c.conn.RemoteAddr(), "err", err)
+		return err
+	}
+	c.output.release()
+	return nil
 }
 
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, they go out together.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct{ c *client }
+
 func (f flushBeforeRead) Read(p []byte) (int, error) {
-	if f.writer.Buffered() > 0 {
-		if err := f.writer.Flush(); err != nil {
-			slog.Debug("write failed", "client", f.conn.RemoteAddr(), "err", err)
-			return 0, err
-		}
+	if err := f.c.flush(); err != nil {
+		return 0, err
 	}
-	return f.conn.Read(p)
+	return f.c.conn.Read(p)
 }

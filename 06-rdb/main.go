@@ -22,6 +22,9 @@ func main() {
 	port := flag.Int("port", 6380, "TCP port to listen on")
 	bind := flag.String("bind", "127.0.0.1", "address to listen on")
 	maxClients := flag.Int("maxclients", 10000, "most clients connected at once")
+	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
+		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
+	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	appendOnly := flag.String("appendonly", "no", "yes: log every write to the append-only file, and load it at start")
 	appendFsync := flag.String("appendfsync", "everysec", "when to fsync the append-only file: always, everysec or no")
@@ -50,11 +53,16 @@ func main() {
 
 	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
 		Enabled: yes(*appendOnly), Fsync: *appendFsync, Dir: *dir, DirName: *appendDirName, FileName: *appendFileName,
-		LoadTruncated: yes(*loadTruncated), RewritePercent: *rewritePercent, RewriteMinSize: memory(*rewriteMinSize),
+		LoadTruncated: yes(*loadTruncated), RewritePercent: *rewritePercent, RewriteMinSize: memoryConfig("auto-aof-rewrite-min-size", *rewriteMinSize, 0),
 		RDBPreamble: yes(*rdbPreamble),
 	}, RDB: RDBConfig{
 		Dir: *dir, FileName: *dbFileName, Compression: yes(*rdbCompression), Checksum: yes(*rdbChecksum),
 	}}
+	var err error
+	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
+		fatalConfig("client-output-buffer-limit", *outputLimit, err)
+	}
+	config.QueryBufferLimit = memoryConfig("client-query-buffer-limit", *queryLimit, 1<<20)
 	savePoints, err := parseSavePoints(*saveParams)
 	if err != nil {
 		fatal(err)
@@ -92,6 +100,9 @@ func fatal(err error) {
 	os.Exit(1)
 }
 
+// yes parses Redis's yes/no booleans.
+func yes(s string) bool { return strings.EqualFold(s, "yes") }
+
 // fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
 // library's words for the error ("No such file or directory").
 func fatalConfig(name, value string, err error) {
@@ -101,33 +112,37 @@ func fatalConfig(name, value string, err error) {
 		reason = errno.Error()
 		reason = strings.ToUpper(reason[:1]) + reason[1:]
 	}
-	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis 7.0.0) ***\n>>> '%s %q'\n%s\n", name, value, reason)
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n>>> '%s %q'\n%s\n", redisVersion, name, value, reason)
 	os.Exit(1)
 }
 
-// yes parses Redis's yes/no booleans.
-func yes(s string) bool { return strings.EqualFold(s, "yes") }
+// memoryConfig parses a size directive that must be at least least bytes, or stops the
+// start as Redis does.
+func memoryConfig(name, value string, least int64) int64 {
+	n, ok := parseMemory(value)
+	if !ok {
+		fatalConfig(name, value, errors.New("argument must be a memory value"))
+	}
+	if n < least {
+		fatalConfig(name, value, fmt.Errorf("argument must be between %d and 9223372036854775807 inclusive", least))
+	}
+	return n
+}
 
-// memory parses a size the way Redis's config does: 1k = 1000 bytes, 1kb = 1024 bytes, and so
-// on for m, mb, g, gb. A size it cannot parse is a fatal error, as in Redis.
-func memory(s string) int64 {
-	units := []struct {
-		suffix string
-		size   int64
-	}{{"gb", 1 << 30}, {"mb", 1 << 20}, {"kb", 1 << 10}, {"g", 1e9}, {"m", 1e6}, {"k", 1e3}, {"b", 1}}
-	lower := strings.ToLower(s)
-	for _, u := range units {
-		if n, ok := strings.CutSuffix(lower, u.suffix); ok {
-			if v, err := strconv.ParseInt(n, 10, 64); err == nil {
-				return v * u.size
-			}
-		}
+// parseMemory parses a size the way Redis's config does (memtoull in util.c): digits, then
+// an optional unit: 1k = 1000 bytes, 1kb = 1024 bytes, and so on for m, mb, g, gb.
+func parseMemory(s string) (int64, bool) {
+	digits := 0
+	for digits < len(s) && s[digits] >= '0' && s[digits] <= '9' {
+		digits++
 	}
-	v, err := strconv.ParseInt(lower, 10, 64)
-	if err != nil {
-		fatal(fmt.Errorf("invalid memory size %q", s))
+	units := map[string]int64{"": 1, "b": 1, "k": 1e3, "kb": 1 << 10, "m": 1e6, "mb": 1 << 20, "g": 1e9, "gb": 1 << 30}
+	unit, known := units[strings.ToLower(s[digits:])]
+	n, err := strconv.ParseInt(s[:digits], 10, 64)
+	if !known || err != nil || n > (1<<63-1)/unit {
+		return 0, false
 	}
-	return v
+	return n * unit, true
 }
 
 // listenFailed stops the start as Redis does when its port is taken, in Redis's words:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -17,8 +18,11 @@ type Config struct {
 	Bind       string // bind
 	MaxClients int    // maxclients
 	Hz         int    // hz: how many times a second background tasks (active expiry) run
-	AOF        AOFConfig
-	RDB        RDBConfig
+
+	OutputLimits     outputLimits // client-output-buffer-limit
+	QueryBufferLimit int64        // client-query-buffer-limit (0: Redis's default, 1gb)
+	AOF              AOFConfig
+	RDB              RDBConfig
 }
 
 // Server accepts TCP connections and serves each one in its own goroutine.
@@ -55,6 +59,12 @@ type Server struct {
 func NewServer(config Config) (*Server, error) {
 	if config.Hz <= 0 {
 		config.Hz = 10 // Redis's default
+	}
+	if config.OutputLimits == (outputLimits{}) {
+		config.OutputLimits = defaultOutputLimits
+	}
+	if config.QueryBufferLimit == 0 {
+		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(),
@@ -191,26 +201,30 @@ type client struct {
 	conn    net.Conn
 	reader  *resp.Reader
 	writer  *resp.Writer
-	id      int64  // CLIENT ID: unique, increasing, never reused
-	name    string // CLIENT SETNAME
-	closing bool   // QUIT was called: close once the reply is sent
-	// logged is the append-only file's offset after this client's last write command: its
-	// replies may not be sent before the file holds that much (see flushReplies).
-	logged int64
+	output  *output // the replies the client has not read yet (output.go)
+	id      int64   // CLIENT ID: unique, increasing, never reused
+	name    string  // CLIENT SETNAME
+	closing bool    // QUIT was called: close once the reply is sent
 
 	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
+	// logged is the append-only file's offset after this client's last write command: its
+	// replies may not be sent before the file holds that much (see flush).
+	logged int64
 }
 
 func newClient(s *Server, conn net.Conn) *client {
 	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
+	out := newOutput(counted, s.config.OutputLimits.normal)
 	c := &client{
 		server: s,
 		store:  s.store,
 		conn:   counted,
-		writer: resp.NewWriter(counted),
+		writer: resp.NewWriter(out),
+		output: out,
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.reader.QueryBufferLimit = s.config.QueryBufferLimit
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
@@ -221,6 +235,7 @@ func newClient(s *Server, conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
+	go c.output.run()
 	for {
 		args, err := c.reader.ReadCommand()
 		if err != nil {
@@ -229,50 +244,56 @@ func (c *client) serve() {
 				// Redis answers a malformed request with the error, then closes: after a framing
 				// error it cannot know where the next command starts.
 				c.writer.Error(protocolErr.Reply())
-				c.writer.Flush()
+				c.flush()
+				c.output.stop(true)
+				return
 			}
+			if errors.Is(err, resp.ErrQueryBufferLimit) {
+				slog.Warn("Closing client that reached max query buffer length: id=" + strconv.FormatInt(c.id, 10) + " addr=" + c.conn.RemoteAddr().String())
+			}
+			c.output.stop(false) // the client is gone: what it did not read is dropped
 			return
 		}
 		c.execute(args)
 		if c.closing {
-			c.flushReplies()
+			c.flush()
+			c.output.stop(true)
 			return
 		}
 	}
 }
 
-// flushBeforeRead sends the replies written so far whenever the server is about to wait for
-// the client. While a pipelined batch of commands is still in the read buffer, no read
-// happens and the replies accumulate; when the batch is used up, one write sends them all.
-// One system call per batch instead of one per reply: this is what makes pipelining fast, and
-// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
-type flushBeforeRead struct{ c *client }
-
-func (f flushBeforeRead) Read(p []byte) (int, error) {
-	if err := f.c.flushReplies(); err != nil {
-		return 0, err
-	}
-	return f.c.conn.Read(p)
-}
-
-// flushReplies sends the pending replies. First, the writes they acknowledge go to the
-// append-only file, and with appendfsync always they are fsynced: a client is told "OK" only
-// for what is on disk. Redis does the same in beforeSleep: the AOF buffer is written (and
-// with always, fsynced) before any reply is sent. If the file cannot be written, the
-// connection is dropped rather than a write acknowledged that is not in the file.
-func (c *client) flushReplies() error {
+// flush releases the replies written so far to the client's writer. First, the writes they
+// acknowledge go to the append-only file, and with appendfsync always they are fsynced: a
+// client is told "OK" only for what is on disk. Redis does the same in beforeSleep: the AOF
+// buffer is written (and with always, fsynced) before any reply is sent. If the file cannot
+// be written, the connection is dropped rather than a write acknowledged that is not in the
+// file.
+func (c *client) flush() error {
 	if aof := c.server.aof; aof != nil && c.logged > 0 {
 		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
 			return err
 		}
 		c.logged = 0
 	}
-	if c.writer.Buffered() == 0 {
-		return nil
-	}
 	if err := c.writer.Flush(); err != nil {
 		slog.Debug("write failed", "client", c.conn.RemoteAddr(), "err", err)
 		return err
 	}
+	c.output.release()
 	return nil
+}
+
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, they go out together.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct{ c *client }
+
+func (f flushBeforeRead) Read(p []byte) (int, error) {
+	if err := f.c.flush(); err != nil {
+		return 0, err
+	}
+	return f.c.conn.Read(p)
 }

@@ -90,7 +90,21 @@ func (c *Conn) Expect(want ...string) {
 func (c *Conn) ExpectClosed() {
 	c.t.Helper()
 	v, err := c.readReply()
-	require.Truef(c.t, isClosed(err), "expected the server to close the connection, got reply %v, error %v", v, err)
+	require.Truef(c.t, IsClosed(err), "expected the server to close the connection, got reply %v, error %v", v, err)
+}
+
+// RepliesBeforeClose reads replies until the server closes the connection, or until most
+// have arrived, and returns how many arrived. A connection that stays open with nothing more
+// to read fails the test.
+func (c *Conn) RepliesBeforeClose(most int) int {
+	c.t.Helper()
+	for n := range most {
+		if _, err := c.readReply(); err != nil {
+			require.Truef(c.t, IsClosed(err), "after %d replies: expected a reply or the connection closed, got %v", n, err)
+			return n
+		}
+	}
+	return most
 }
 
 // ReadLine reads raw bytes up to and including the next "\n" (for servers that do not speak
@@ -126,8 +140,8 @@ func (c *Conn) readReply() (resp.Value, error) {
 	return c.replies.ReadReply()
 }
 
-// isClosed reports whether a read error means the peer closed the connection.
-func isClosed(err error) bool {
+// IsClosed reports whether a read error means the peer closed the connection.
+func IsClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 

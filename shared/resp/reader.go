@@ -63,6 +63,11 @@ func errExpectedDollar(got byte) *ProtocolError {
 	return &ProtocolError{"expected '$', got '" + string([]byte{got}) + "'"}
 }
 
+// ErrQueryBufferLimit is returned when an argument still arriving holds more bytes than
+// the Reader's QueryBufferLimit. Redis closes such a client without a reply, logging
+// "Closing client that reached max query buffer length".
+var ErrQueryBufferLimit = errors.New("client reached max query buffer length")
+
 // errLineTooLong is returned by readLine when no terminator came within MaxInlineSize bytes;
 // the caller turns it into the error Redis gives for that kind of line.
 var errLineTooLong = errors.New("line too long")
@@ -76,6 +81,11 @@ var errLineTooLong = errors.New("line too long")
 // across any number of reads: the bufio.Reader underneath hides both.
 type Reader struct {
 	br *bufio.Reader
+
+	// QueryBufferLimit is Redis's client-query-buffer-limit (1gb by default): the most bytes
+	// of an unfinished argument a server holds for a client. Zero means no limit, as for the
+	// append-only file, which Redis reads with no limit either.
+	QueryBufferLimit int64
 }
 
 // NewReader returns a Reader that reads from rd through a buffer the size Redis reads with.
@@ -175,6 +185,9 @@ func (r *Reader) readBulk() ([]byte, error) {
 		arg = slices.Grow(arg, n)[:len(arg)+n]
 		if _, err := io.ReadFull(r.br, arg[len(arg)-n:]); err != nil {
 			return nil, noEOF(err)
+		}
+		if r.QueryBufferLimit > 0 && int64(len(arg)) > r.QueryBufferLimit {
+			return nil, ErrQueryBufferLimit
 		}
 	}
 	// Redis skips the two bytes after the data without checking that they are "\r\n"

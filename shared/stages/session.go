@@ -138,6 +138,44 @@ func (c *Conn) Send(raw string) {
 	}
 }
 
+// SendBeforeReading writes a batch larger than the socket buffers before reading any reply.
+// A server that stops reading while its replies wait for this client never takes the whole
+// batch: the write then fails after a while instead of waiting for ever.
+func (c *Conn) SendBeforeReading(raw string) {
+	c.sent = raw
+	c.conn.SetWriteDeadline(time.Now().Add(3 * replyTimeout))
+	defer c.conn.SetWriteDeadline(time.Time{})
+	if n, err := c.conn.Write([]byte(raw)); err != nil {
+		received := "the write failed: " + err.Error()
+		var timeout net.Error
+		if errors.As(err, &timeout) && timeout.Timeout() {
+			received = fmt.Sprintf("(the server stopped reading: %d of %d bytes taken after %v; it waits for the client to read its replies while the client is still sending, a deadlock)", n, len(raw), 3*replyTimeout)
+		}
+		panic(&Failure{Sent: raw, Expected: "(the whole batch to be read)", Received: received})
+	}
+}
+
+// SendRefusable writes raw bytes that the server may refuse halfway by closing the
+// connection: the write goes on in the background, and its failure is not an error.
+func (c *Conn) SendRefusable(raw string) {
+	c.sent = raw
+	go c.conn.Write([]byte(raw))
+}
+
+// RepliesBeforeClose reads replies until the server closes the connection, or until most
+// have arrived, and returns how many arrived.
+func (c *Conn) RepliesBeforeClose(most int) int {
+	for n := range most {
+		if _, err := c.read(); err != nil {
+			if !isClosed(err) {
+				panic(&Failure{Sent: c.sent, Expected: "a reply, or the connection closed", Received: describe("", err) + fmt.Sprintf(" after %d replies", n)})
+			}
+			return n
+		}
+	}
+	return most
+}
+
 // Do sends one command as a RESP array and returns the exact bytes of its reply.
 func (c *Conn) Do(args ...string) string {
 	c.Send(resp.Command(args...))

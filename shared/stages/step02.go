@@ -118,6 +118,18 @@ var step02 = []*Stage{
 		},
 	},
 	{
+		Step: 2, Name: "big-batch", Title: "a 20 MB batch sent before reading any reply gets every reply",
+		Guide: "02-resp-parser/GUIDE.md: output.go: the server never waits for a client to read",
+		Check: func(s *Session) {
+			value := repeat("v", 4096)
+			c := s.Dial()
+			c.SendBeforeReading(repeat(cmd("ECHO", value), 5000))
+			for range 5000 {
+				c.Expect(bulk(value))
+			}
+		},
+	},
+	{
 		Step: 2, Name: "fragments", Title: "a command that arrives a few bytes at a time is one command",
 		Guide: "02-resp-parser/GUIDE.md: reader.go: reading a command",
 		Check: func(s *Session) {

@@ -184,4 +184,31 @@ var step03 = []*Stage{
 			x(cmd("INFO", "KEYSPACE"), bulk("# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n")),
 		),
 	},
+	{
+		Step: 3, Name: "output-limit", Title: "client-output-buffer-limit: a client that asks for 100 MiB of replies and reads none is disconnected",
+		Guide: "03-get-set/GUIDE.md: output.go: a limit on what a client leaves unread",
+		Args:  []string{"--client-output-buffer-limit", "normal 1mb 0 0"},
+		Check: func(s *Session) {
+			c := s.Dial()
+			c.Exchange(cmd("CONFIG", "GET", "client-output-buffer-limit"), "*2\r\n"+bulk("client-output-buffer-limit")+
+				bulk("normal 1048576 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"))
+			c.Exchange(cmd("SET", "big", repeat("x", 1<<20)), ok)
+			c.Send(repeat(cmd("GET", "big"), 100))
+			if n := c.RepliesBeforeClose(100); n == 100 {
+				s.Fail("sent 100 × GET big (1 MiB each) and read nothing until all were sent: all 100 replies arrived,\nbut with a 1mb limit the server should have disconnected the client")
+			}
+			s.Dial().Exchange(cmd("PING"), pong)
+		},
+	},
+	{
+		Step: 3, Name: "query-limit", Title: "client-query-buffer-limit: an argument that grows past it gets the client disconnected, with no reply",
+		Guide: "03-get-set/GUIDE.md: output.go: a limit on what a client leaves unread",
+		Args:  []string{"--client-query-buffer-limit", "1mb"},
+		Check: func(s *Session) {
+			c := s.Dial()
+			c.Exchange(cmd("CONFIG", "GET", "client-query-buffer-limit"), "*2\r\n"+bulk("client-query-buffer-limit")+bulk("1048576"))
+			c.SendRefusable(cmd("ECHO", repeat("x", 2<<20)))
+			c.ExpectClosed()
+		},
+	},
 }
