@@ -17,7 +17,8 @@ import (
 // openAppendOnlyFile loads the append-only file into srv's keyspace, or creates an empty one
 // on first start, and attaches it to the store so that every change is logged from now on.
 func openAppendOnlyFile(config AOFConfig, srv *Server) (*appendOnlyFile, error) {
-	a := &appendOnlyFile{config: config, dir: filepath.Join(config.Dir, config.DirName), lastRewriteStatus: "ok"}
+	a := &appendOnlyFile{config: config, dir: filepath.Join(config.Dir, config.DirName), lastRewriteStatus: "ok",
+		exit: func(message string) { slog.Error(message); os.Exit(1) }}
 	a.idle = sync.NewCond(&a.mu)
 	text, err := os.ReadFile(a.manifestPath())
 	switch {
@@ -44,6 +45,7 @@ func openAppendOnlyFile(config AOFConfig, srv *Server) (*appendOnlyFile, error) 
 	if a.incr, err = a.openIncr(a.manifest.incrs[len(a.manifest.incrs)-1].name); err != nil {
 		return nil, err
 	}
+	a.incrSize = a.sizeOf(a.manifest.incrs[len(a.manifest.incrs)-1].name)
 	a.baseSize = a.sizeOf(a.manifest.base.name)
 	a.currentSize = a.baseSize
 	for _, f := range a.manifest.incrs {

@@ -297,7 +297,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 		if a.rewriting {
 			rewriting = 1
 		}
-		if a.failure != nil {
+		if a.writeErr != nil {
 			writeStatus = "err"
 		}
 		currentSize, baseSize = a.currentSize, a.baseSize

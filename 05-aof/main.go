@@ -99,14 +99,19 @@ func yes(s string) bool { return strings.EqualFold(s, "yes") }
 // fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
 // library's words for the error ("No such file or directory").
 func fatalConfig(name, value string, err error) {
-	var errno syscall.Errno
-	reason := err.Error()
-	if errors.As(err, &errno) {
-		reason = errno.Error()
-		reason = strings.ToUpper(reason[:1]) + reason[1:]
-	}
-	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n>>> '%s %q'\n%s\n", redisVersion, name, value, reason)
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n>>> '%s %q'\n%s\n", redisVersion, name, value, strerror(err))
 	os.Exit(1)
+}
+
+// strerror is the C library's text for a system error, as Redis prints it: "No such file or
+// directory" where Go says "no such file or directory".
+func strerror(err error) string {
+	var errno syscall.Errno
+	if !errors.As(err, &errno) {
+		return err.Error()
+	}
+	text := errno.Error()
+	return strings.ToUpper(text[:1]) + text[1:]
 }
 
 // memoryConfig parses a size directive that must be at least least bytes, or stops the
@@ -144,8 +149,7 @@ func listenFailed(addr string, err error) {
 	reason := err.Error()
 	var syscallErr *os.SyscallError
 	if errors.As(err, &syscallErr) { // the C library's words: "bind: Address already in use"
-		text := syscallErr.Err.Error()
-		reason = syscallErr.Syscall + ": " + strings.ToUpper(text[:1]) + text[1:]
+		reason = syscallErr.Syscall + ": " + strerror(syscallErr.Err)
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	slog.Error("Could not create server TCP listening socket " + addr + ": " + reason)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -43,10 +44,18 @@ type appendOnlyFile struct {
 	written  int64      // bytes of the log written to the file
 	synced   int64      // bytes of the log known to be on disk
 	writing  bool       // a goroutine is writing or fsyncing outside the lock
-	failure  error      // a write or fsync failed: no more writes are accepted
 	incr     incrFile   // the incremental file commands are appended to
-	fsyncs   int64      // how many times the file was fsynced (group commit makes it few)
-	selected bool       // the incr file starts with SELECT 0, as Redis writes it
+	incrSize int64      // its size, which a short write is cut back to
+	// writeErr and syncErr are the last write's and fsync's failures (Redis's
+	// aof_last_write_status and aof_bio_fsync_status): write commands are refused while either
+	// is set, and the next write or fsync that succeeds clears it.
+	writeErr, syncErr error
+	// exit ends the server when the file cannot be written with appendfsync always. It logs
+	// and calls os.Exit; a test replaces it, and exited then stops every later flush.
+	exit     func(message string)
+	exited   bool
+	fsyncs   int64 // how many times the file was fsynced (group commit makes it few)
+	selected bool  // the incr file starts with SELECT 0, as Redis writes it
 	manifest manifest
 	// sizes for automatic rewrites: the base's size after the last rewrite, and the size of
 	// the base and incr files now (Redis's aof_rewrite_base_size and aof_current_size)
@@ -100,10 +109,21 @@ func (a *appendOnlyFile) offset() int64 {
 // waits for it; when it finishes, the next writer takes *everything* logged meanwhile, by any
 // client, and writes and fsyncs it at once. Fifty clients writing at the same moment share a
 // few fsyncs instead of queueing for fifty.
+//
+// A write or fsync that fails is handled as Redis handles it (flushAppendOnlyFile in aof.c).
+// With appendfsync always the server exits: the change is in memory already, other clients
+// may have read it, and the promise was that nothing is acknowledged or seen before it is on
+// disk, so it stops before any reply that depends on it leaves. With everysec or no, the data
+// stays in memory to be written again on the next flush, and write commands are refused with
+// MISCONF until a write succeeds ("AOF write error looks solved"). The error is returned only
+// once the server has exited (in a test).
 func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for a.failure == nil && (a.written < upTo || sync && a.synced < upTo) {
+	for a.written < upTo || sync && a.synced < upTo {
+		if a.exited {
+			return errExited
+		}
 		if a.writing {
 			a.idle.Wait()
 			continue
@@ -112,32 +132,73 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 		a.pending = nil
 		a.writing = true
 		a.mu.Unlock()
-		_, err := file.Write(data)
-		if err == nil && sync {
-			err = file.Sync()
-			a.fsyncs++ // safe: only the one writer (writing == true) touches it
+		// Only the goroutine that set writing touches incrSize and fsyncs.
+		n, writeErr := file.Write(data)
+		if writeErr != nil && n > 0 && file.Truncate(a.incrSize) == nil {
+			n = 0 // the short write is undone: the file never ends halfway through a command
+		}
+		a.incrSize += int64(n)
+		var syncErr error
+		if writeErr == nil && sync {
+			syncErr = file.Sync()
+			a.fsyncs++
 		}
 		a.mu.Lock()
 		a.writing = false
 		a.idle.Broadcast()
-		if err != nil {
-			a.failure = err
-			slog.Error("writing the append-only file failed", "err", err)
-			break
+		if writeErr != nil {
+			a.pending = append(data[n:len(data):len(data)], a.pending...) // to be written again
+			a.written = end - int64(len(data)-n)
+			if a.config.Fsync == "always" {
+				a.die("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+				continue
+			}
+			if a.writeErr == nil {
+				slog.Warn("Error writing to the AOF file: " + strerror(writeErr))
+			}
+			a.writeErr = writeErr
+			return nil
 		}
 		a.written = end
+		if a.writeErr != nil {
+			slog.Warn("AOF write error looks solved, Redis can write again.")
+			a.writeErr = nil
+		}
+		if syncErr != nil {
+			if a.config.Fsync == "always" {
+				a.die("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " + strerror(syncErr) + ". Exiting...")
+				continue
+			}
+			if a.syncErr == nil {
+				slog.Warn("Fail to fsync the AOF file: " + strerror(syncErr))
+			}
+			a.syncErr = syncErr
+			return nil
+		}
 		if sync {
 			a.synced = end
+			a.syncErr = nil
 		}
 	}
-	return a.failure
+	return nil
 }
 
-// failed returns the error that stopped the file, if any: write commands are then refused.
-func (a *appendOnlyFile) failed() error {
+var errExited = errors.New("the server exited: the append-only file could not be written")
+
+// die ends the server with Redis's message. Called with a.mu held.
+func (a *appendOnlyFile) die(message string) {
+	a.exited = true
+	a.exit(message)
+}
+
+// writeError returns the error that makes write commands refused, if any.
+func (a *appendOnlyFile) writeError() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.failure
+	if a.writeErr != nil {
+		return a.writeErr
+	}
+	return a.syncErr
 }
 
 // background writes what was logged, once a second, and for appendfsync everysec also fsyncs
@@ -200,10 +261,12 @@ func (a *appendOnlyFile) fileName(seq int64, kind string) string {
 	return fmt.Sprintf("%s.%d.%s.%s", a.config.FileName, seq, kind, extension)
 }
 
-// incrFile is what the log is written to: an *os.File, or in tests a file that can pause.
+// incrFile is what the log is written to: an *os.File, or in tests a file that can pause or
+// fail.
 type incrFile interface {
 	Write(p []byte) (int, error)
 	Sync() error
+	Truncate(size int64) error
 	Close() error
 }
 

@@ -104,7 +104,7 @@ func (a *appendOnlyFile) switchIncr() error {
 	}
 	slog.Info("creating AOF incr file on background rewrite", "file", next.name)
 	a.incr.Close()
-	a.incr, a.manifest, a.selected = file, updated, false
+	a.incr, a.incrSize, a.manifest, a.selected = file, 0, updated, false
 	return nil
 }
 

@@ -47,10 +47,13 @@ func (c *client) execute(args [][]byte) {
 		}
 		cmd = sub
 	}
+	// Redis refuses writes, and PING, while the append-only file cannot be written
+	// (processCommand in server.c), with the C library's words for the reason.
 	aof := c.server.aof
-	if aof != nil && cmd.writes {
-		if err := aof.failed(); err != nil {
-			c.writer.Error("MISCONF Errors writing to the AOF file: " + err.Error())
+	if aof != nil && (cmd.writes || cmd.name == "ping") {
+		if err := aof.writeError(); err != nil {
+			c.server.commandStats[cmd].rejected.Add(1)
+			c.writer.Error("MISCONF Errors writing to the AOF file: " + strerror(err))
 			return
 		}
 	}
@@ -64,7 +67,9 @@ func (c *client) execute(args [][]byte) {
 		stats.failed.Add(1)
 	}
 	c.server.stats.commandsProcessed.Add(1)
-	if aof != nil && cmd.writes {
+	if aof != nil {
+		// The reply may depend on anything logged so far: this client's write, or another
+		// client's write that this command read. It leaves once the file holds all of it.
 		c.logged = aof.offset()
 	}
 }

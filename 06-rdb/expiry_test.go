@@ -146,16 +146,41 @@ type pipeClient struct {
 // bubble, and stops both when the test ends.
 func startInBubble(t *testing.T) (*Server, *pipeClient) {
 	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10, Hz: 10})
+	go srv.store.expireLoop(srv.config.Hz, srv.stop)
+	t.Cleanup(func() { close(srv.stop) })
+	return srv, dialInBubble(t, srv)
+}
+
+// dialInBubble connects a new client to srv inside the current synctest bubble; it leaves
+// when the test ends.
+func dialInBubble(t *testing.T, srv *Server) *pipeClient {
 	ours, theirs := net.Pipe()
 	done := make(chan struct{})
 	go func() { newClient(srv, theirs).serve(); close(done) }()
-	go srv.store.expireLoop(srv.config.Hz, srv.stop)
 	t.Cleanup(func() {
 		ours.Close()
 		<-done
-		close(srv.stop)
 	})
-	return srv, &pipeClient{t: t, conn: ours, replies: resp.NewReplyReader(ours)}
+	return &pipeClient{t: t, conn: ours, replies: resp.NewReplyReader(ours)}
+}
+
+func (p *pipeClient) send(args ...string) {
+	_, err := p.conn.Write([]byte(cmd(args...)))
+	require.NoError(p.t, err)
+}
+
+// replyWithin returns the next reply's bytes, "" if none comes within d (of the bubble's
+// fake time, which passes at once when every goroutine waits), or "closed".
+func (p *pipeClient) replyWithin(d time.Duration) string {
+	p.conn.SetReadDeadline(time.Now().Add(d))
+	defer p.conn.SetReadDeadline(time.Time{})
+	if _, err := p.replies.ReadReply(); err != nil {
+		if redistest.IsClosed(err) {
+			return "closed"
+		}
+		return ""
+	}
+	return string(p.replies.Raw())
 }
 
 func (p *pipeClient) do(args ...string) resp.Value {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"byoredis/shared/redistest"
 )
@@ -68,4 +69,48 @@ func Prove(t *testing.T, step int, ours Target) {
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Process is a server started from a Target for a step's own tests: how it fails, exits
+// and starts again, where a stage's Session is not enough.
+type Process struct {
+	t testing.TB
+	p *process
+}
+
+// Launch starts target in dir with --port N and args, as a stage starts it, and waits until
+// it answers; it is killed when the test ends.
+func Launch(t testing.TB, target Target, dir string, args ...string) *Process {
+	t.Helper()
+	p, err := start(target, dir, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.kill)
+	return &Process{t: t, p: p}
+}
+
+// Addr is the server's address, host:port.
+func (p *Process) Addr() string { return p.p.addr }
+
+// Stop shuts the server down with SIGTERM, as an operator would, and waits for it to exit.
+func (p *Process) Stop() {
+	p.t.Helper()
+	if err := p.p.stop(); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// Exit waits for the server to exit by itself, and returns its exit code and the end of
+// what it printed.
+func (p *Process) Exit() (code int, printed string) {
+	p.t.Helper()
+	select {
+	case <-p.p.exited:
+	case <-time.After(stopTimeout):
+		p.t.Fatalf("the server was still running %v later%s", stopTimeout, p.p.output.show())
+	}
+	p.p.output.mu.Lock()
+	defer p.p.output.mu.Unlock()
+	return p.p.cmd.ProcessState.ExitCode(), string(p.p.output.buf)
 }
