@@ -47,13 +47,12 @@ func (c *client) execute(args [][]byte) {
 		}
 		cmd = sub
 	}
-	// Redis refuses writes, and PING, while the append-only file cannot be written
-	// (processCommand in server.c), with the C library's words for the reason.
-	aof := c.server.aof
-	if aof != nil && (cmd.writes || cmd.name == "ping") {
-		if err := aof.writeError(); err != nil {
+	// Redis refuses writes, and PING, while it cannot persist them (processCommand in
+	// server.c).
+	if cmd.writes || cmd.name == "ping" {
+		if refusal := c.server.diskError(); refusal != "" {
 			c.server.commandStats[cmd].rejected.Add(1)
-			c.writer.Error("MISCONF Errors writing to the AOF file: " + strerror(err))
+			c.writer.Error(refusal)
 			return
 		}
 	}
@@ -67,11 +66,26 @@ func (c *client) execute(args [][]byte) {
 		stats.failed.Add(1)
 	}
 	c.server.stats.commandsProcessed.Add(1)
-	if aof != nil {
+	if aof := c.server.aof; aof != nil {
 		// The reply may depend on anything logged so far: this client's write, or another
 		// client's write that this command read. It leaves once the file holds all of it.
 		c.logged = aof.offset()
 	}
+}
+
+// diskError is why write commands are refused, in Redis's words
+// (writeCommandsDeniedByDiskError in server.c), or "" while they are accepted.
+func (s *Server) diskError() string {
+	if s.config.RDB.StopWritesOnBgsaveError && len(s.config.RDB.SavePoints) > 0 && s.bgsaveFailed.Load() {
+		return errBgsaveFailed
+	}
+	if s.aof != nil {
+		if err := s.aof.writeError(); err != nil {
+			// The C library's words for the reason: "No space left on device".
+			return "MISCONF Errors writing to the AOF file: " + strerror(err)
+		}
+	}
+	return ""
 }
 
 func (cmd *command) arityAllows(n int) bool {

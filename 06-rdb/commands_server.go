@@ -216,6 +216,7 @@ func (s *Server) settings() [][2]string {
 		{"databases", "1"},
 		{"hz", strconv.Itoa(s.config.Hz)},
 		{"save", formatSavePoints(s.config.RDB.SavePoints)},
+		{"stop-writes-on-bgsave-error", yesNo(s.config.RDB.StopWritesOnBgsaveError)},
 		{"dbfilename", s.config.RDB.FileName},
 		{"rdbcompression", yesNo(s.config.RDB.Compression)},
 		{"rdbchecksum", yesNo(s.config.RDB.Checksum)},

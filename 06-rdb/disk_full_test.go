@@ -84,3 +84,32 @@ func TestDiskFullAlways(t *testing.T) {
 		assert.True(t, c.Do("GET", "b").IsNull, "the write that failed is in the file")
 	})
 }
+
+// A background save that meets the full disk fails; with a save point set, writes and PING
+// are refused with Redis's MISCONF until a save succeeds, and then accepted again.
+func TestDiskFullBgsave(t *testing.T) {
+	bothTargets(t, func(t *testing.T, target stages.Target) {
+		dir := redistest.SmallDisk(t, "1m")
+		server := stages.Launch(t, target, dir, "--dir", dir, "--save", "3600 1")
+		c := redistest.Dial(t, server.Addr())
+		require.Equal(t, "+OK\r\n", c.RawReplyTo("SET", "a", "1"))
+		bgsaveEnds := func(status string) {
+			t.Helper()
+			require.Equal(t, "Background saving started", c.Do("BGSAVE").Str)
+			require.Eventually(t, func() bool {
+				info := c.Do("INFO", "persistence").Str
+				return strings.Contains(info, "rdb_bgsave_in_progress:0\r\n") && strings.Contains(info, "rdb_last_bgsave_status:"+status+"\r\n")
+			}, 10*time.Second, 20*time.Millisecond, "BGSAVE did not end with status %s", status)
+		}
+
+		free := redistest.FillDisk(t, dir)
+		bgsaveEnds("err")
+		assert.Equal(t, bgsaveMisconf, c.RawReplyTo("SET", "b", "2"))
+		assert.Equal(t, bgsaveMisconf, c.RawReplyTo("PING"))
+		assert.Equal(t, "1", c.Do("GET", "a").Str)
+
+		free()
+		bgsaveEnds("ok")
+		assert.Equal(t, "+OK\r\n", c.RawReplyTo("SET", "b", "2"))
+	})
+}

@@ -289,7 +289,10 @@ func humanBytes(n int64) string {
 // infoPersistence: the snapshots' state, then the append-only file's.
 func (s *Server) infoPersistence(b *strings.Builder) {
 	s.saveMu.Lock()
-	saving, lastSave, lastSaveStatus := 0, s.lastSave.Unix(), s.lastSaveStatus
+	saving, lastSave, lastSaveStatus, saves := 0, s.lastSave.Unix(), "ok", s.saves
+	if s.bgsaveFailed.Load() {
+		lastSaveStatus = "err"
+	}
 	if s.saving {
 		saving = 1
 	}
@@ -316,7 +319,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 		{"current_cow_size_age", 0}, {"current_fork_perc", "0.00"}, {"current_save_keys_processed", 0},
 		{"current_save_keys_total", 0}, {"rdb_changes_since_last_save", s.store.changes()}, {"rdb_bgsave_in_progress", saving},
 		{"rdb_last_save_time", lastSave}, {"rdb_last_bgsave_status", lastSaveStatus},
-		{"rdb_last_bgsave_time_sec", -1}, {"rdb_current_bgsave_time_sec", -1}, {"rdb_saves", 0},
+		{"rdb_last_bgsave_time_sec", -1}, {"rdb_current_bgsave_time_sec", -1}, {"rdb_saves", saves},
 		{"rdb_last_cow_size", 0}, {"rdb_last_load_keys_expired", 0}, {"rdb_last_load_keys_loaded", 0},
 		{"aof_enabled", aofEnabled}, {"aof_rewrite_in_progress", rewriting}, {"aof_rewrite_scheduled", 0},
 		{"aof_last_rewrite_time_sec", -1}, {"aof_current_rewrite_time_sec", -1},

@@ -39,6 +39,7 @@ func main() {
 	dbFileName := flag.String("dbfilename", "dump.rdb", "the snapshot's file name, inside --dir")
 	rdbCompression := flag.String("rdbcompression", "yes", "yes: LZF-compress long strings in snapshots")
 	rdbChecksum := flag.String("rdbchecksum", "yes", "yes: end snapshots with a CRC-64 checksum")
+	stopWrites := flag.String("stop-writes-on-bgsave-error", "yes", "yes: refuse writes while the last background save failed")
 	flag.Parse()
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
@@ -57,6 +58,7 @@ func main() {
 		RDBPreamble: yes(*rdbPreamble),
 	}, RDB: RDBConfig{
 		Dir: *dir, FileName: *dbFileName, Compression: yes(*rdbCompression), Checksum: yes(*rdbChecksum),
+		StopWritesOnBgsaveError: yes(*stopWrites),
 	}}
 	var err error
 	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {

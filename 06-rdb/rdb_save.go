@@ -19,7 +19,21 @@ type RDBConfig struct {
 	SavePoints  []savePoint // save "3600 1 300 100": snapshot when either point is reached
 	Compression bool        // rdbcompression
 	Checksum    bool        // rdbchecksum
+	// stop-writes-on-bgsave-error: refuse writes while the last background save failed
+	// (and save points are set), so that nobody goes on writing to a server that cannot
+	// persist without noticing.
+	StopWritesOnBgsaveError bool
 }
+
+// bgsaveRetryDelay is how long a failed background save holds off the next one that a save
+// point would start (Redis's CONFIG_BGSAVE_RETRY_DELAY): a full disk is not retried, with a
+// copy of the whole keyspace, every second.
+const bgsaveRetryDelay = 5 // seconds
+
+// errBgsaveFailed is what Redis refuses writes with while stop-writes-on-bgsave-error holds.
+const errBgsaveFailed = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	"Commands that may modify the data set are disabled, because this instance is configured to report errors during writes " +
+	"if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 
 // savePoint is one "seconds changes" pair of the save directive: take a snapshot if at least
 // changes writes happened and seconds have passed since the last snapshot.
@@ -106,11 +120,13 @@ func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error
 	defer s.saveMu.Unlock()
 	if err != nil {
 		os.Remove(temp)
-		s.lastSaveStatus = "err"
 		slog.Error("saving the DB failed", "err", err)
 		return err
 	}
-	s.lastSave, s.lastSaveStatus = time.Now(), "ok"
+	// A save that succeeds, SAVE or BGSAVE, clears a background save's failure; a SAVE that
+	// fails does not set it (rdbSave in rdb.c).
+	s.lastSave = time.Now()
+	s.bgsaveFailed.Store(false)
 	s.store.Write(func(k *Keyspace) { k.store.dirty -= dirtyAtSnapshot }) // changes made since the snapshot still count
 	slog.Info("DB saved on disk", "keys", len(snapshot))
 	return nil
@@ -138,6 +154,9 @@ func save(c *client, args [][]byte) {
 	s := c.server
 	s.saveMu.Lock()
 	busy := s.saving
+	if !busy {
+		s.saves++
+	}
 	s.saveMu.Unlock()
 	if busy {
 		c.writer.Error("ERR Background save already in progress")
@@ -173,12 +192,17 @@ func (s *Server) startBackgroundSave() bool {
 		return false
 	}
 	s.saving = true
+	s.saves++
+	s.lastBgsaveTry = time.Now()
 	s.saveMu.Unlock()
 	snapshot, dirty := s.snapshot()
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		s.saveRDB(snapshot, dirty)
+		if err := s.saveRDB(snapshot, dirty); err != nil {
+			slog.Warn("Background saving error")
+			s.bgsaveFailed.Store(true)
+		}
 		s.saveMu.Lock()
 		s.saving = false
 		s.saveDone.Broadcast()
@@ -194,16 +218,18 @@ func lastsave(c *client, args [][]byte) {
 	c.writer.Integer(c.server.lastSave.Unix())
 }
 
-// savePointReached reports whether a save point's time and changes have both been reached.
+// savePointReached reports whether a save point's time and changes have both been reached,
+// and no failed background save holds off the next one. Like Redis's serverCron, it counts
+// in whole seconds: "save 60 1" saves once more than 60 of them have passed.
 func (s *Server) savePointReached(now time.Time) bool {
 	s.saveMu.Lock()
 	defer s.saveMu.Unlock()
-	if s.saving {
+	if s.saving || s.bgsaveFailed.Load() && now.Unix()-s.lastBgsaveTry.Unix() <= bgsaveRetryDelay {
 		return false
 	}
 	dirty := s.store.changes()
 	for _, p := range s.config.RDB.SavePoints {
-		if dirty >= p.changes && now.Sub(s.lastSave) >= time.Duration(p.seconds)*time.Second && dirty > 0 {
+		if dirty >= p.changes && now.Unix()-s.lastSave.Unix() > p.seconds && dirty > 0 {
 			return true
 		}
 	}

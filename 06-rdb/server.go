@@ -31,13 +31,15 @@ type Server struct {
 	store  *Store          // the keyspace every client shares
 	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
 
-	saveMu         sync.Mutex
-	saveDone       *sync.Cond // signalled when a background save ends
-	saving         bool       // a background save is running
-	lastSave       time.Time  // the last successful save (LASTSAVE)
-	lastSaveStatus string     // "ok" or "err"
-	started        time.Time  // for INFO's uptime
-	nextID         atomic.Int64
+	saveMu        sync.Mutex
+	saveDone      *sync.Cond  // signalled when a background save ends
+	saving        bool        // a background save is running
+	lastSave      time.Time   // the last successful save (LASTSAVE)
+	lastBgsaveTry time.Time   // when the last background save started
+	saves         int64       // saves started, SAVE and BGSAVE (INFO\'s rdb_saves)
+	bgsaveFailed  atomic.Bool // the last background save failed (INFO's rdb_last_bgsave_status:err)
+	started       time.Time   // for INFO's uptime
+	nextID        atomic.Int64
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -68,7 +70,7 @@ func NewServer(config Config) (*Server, error) {
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(),
-		stop: make(chan struct{}), lastSave: time.Now(), lastSaveStatus: "ok"}
+		stop: make(chan struct{}), lastSave: time.Now()}
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
 	// record), and the dump file otherwise.
