@@ -29,6 +29,7 @@ type output struct {
 	queued [][]byte // released replies, for the writer to send in order
 	spare  []byte   // a sent chunk, kept for the next replies
 	size   int      // bytes written and not sent yet: the output buffer's size
+	most   int      // the largest chunk this client has needed: a big reply's size
 	err    error    // the write to the client that failed
 
 	wake chan struct{} // tells the writer that replies were released
@@ -69,6 +70,7 @@ func (o *output) newChunk(size int) []byte {
 		o.spare = nil
 		return chunk
 	}
+	o.most = max(o.most, size)
 	return make([]byte, 0, max(size, replyChunkSize))
 }
 

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"runtime/debug"
+
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
 
 	"byoredis/shared/redistest"
 )
@@ -15,4 +19,18 @@ func TestBatchSentBeforeReadingAnyReply(t *testing.T) {
 	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
 		redistest.SendAllBeforeReading(t, addr, cmd("ECHO", value), 5000, "$4096\r\n"+value+"\r\n")
 	})
+}
+
+// A client that made the server hold a big argument gives the memory back to the operating
+// system when it leaves, instead of at the collector's next cycle, minutes later; a small
+// client costs no collection.
+func TestBigClientGivesMemoryBack(t *testing.T) {
+	releases := 0
+	freeOSMemory = func() { releases++ }
+	t.Cleanup(func() { freeOSMemory = debug.FreeOSMemory })
+
+	newClient(&scriptedConn{input: []string{cmd("ECHO", "small") + cmd("QUIT")}}).serve()
+	assert.Equal(t, 0, releases, "a small client")
+	newClient(&scriptedConn{input: []string{cmd("ECHO", strings.Repeat("x", 2<<20)) + cmd("QUIT")}}).serve()
+	assert.Equal(t, 1, releases, "a client that sent a 2 MiB argument")
 }

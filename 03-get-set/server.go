@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -178,6 +179,7 @@ func newClient(s *Server, conn net.Conn) *client {
 // server cannot parse.
 func (c *client) serve() {
 	go c.output.run()
+	defer c.releaseMemory()
 	for {
 		args, err := c.reader.ReadCommand()
 		if err != nil {
@@ -203,6 +205,45 @@ func (c *client) serve() {
 			return
 		}
 	}
+}
+
+// bigClient is how much one argument or reply must have taken for a client's departure to
+// give memory back to the operating system at once.
+const bigClient = 1 << 20
+
+// release makes sure that memory is given back after the last of many big clients leaving
+// at once: one release runs at a time, and runs again if another was asked for meanwhile.
+var release struct {
+	sync.Mutex
+	running, again bool
+}
+
+// freeOSMemory runs a collection and returns the free memory to the operating system (a
+// test counts the calls instead).
+var freeOSMemory = debug.FreeOSMemory
+
+// releaseMemory gives the memory a big client leaves behind back to the operating system
+// now. Go's collector would find it only at its next collection, which an idle server may not
+// run for two minutes, and then return it a little at a time; Redis's allocator unmaps a large
+// allocation the moment it is freed. A small client costs nothing here.
+func (c *client) releaseMemory() {
+	if c.reader.Largest() < bigClient && c.output.most < bigClient {
+		return
+	}
+	release.Lock()
+	defer release.Unlock()
+	if release.running {
+		release.again = true
+		return
+	}
+	release.running = true
+	for again := true; again; again = release.again {
+		release.again = false
+		release.Unlock()
+		freeOSMemory()
+		release.Lock()
+	}
+	release.running = false
 }
 
 // flush releases the replies written so far to the client's writer.

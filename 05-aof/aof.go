@@ -79,18 +79,9 @@ func (a *appendOnlyFile) append(args [][]byte) {
 		a.pending = resp.AppendCommand(a.pending, "SELECT", "0")
 		a.selected = true
 	}
-	a.pending = appendCommandBytes(a.pending, args)
+	a.pending = resp.AppendCommand(a.pending, args...)
 	a.logged += int64(len(a.pending) - before)
 	a.currentSize += int64(len(a.pending) - before)
-}
-
-// appendCommandBytes is resp.AppendCommand for arguments that are byte slices.
-func appendCommandBytes(dst []byte, args [][]byte) []byte {
-	strs := make([]string, len(args))
-	for i, a := range args {
-		strs[i] = string(a)
-	}
-	return resp.AppendCommand(dst, strs...)
 }
 
 // offset returns the log offset after the last command logged so far.

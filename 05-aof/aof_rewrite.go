@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"byoredis/shared/resp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -166,7 +167,7 @@ func writeBase(path string, snapshot map[string]entry) (int64, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	var size int64
 	write := func(args ...[]byte) {
-		buf := appendCommandBytes(nil, args)
+		buf := resp.AppendCommand(nil, args...)
 		size += int64(len(buf))
 		w.Write(buf)
 	}

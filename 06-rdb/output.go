@@ -36,6 +36,7 @@ type output struct {
 	queued [][]byte // released replies, for the writer to send in order
 	spare  []byte   // a sent chunk, kept for the next replies
 	size   int      // bytes written and not sent yet: the output buffer's size
+	most   int      // the largest chunk this client has needed: a big reply's size
 	err    error    // the write to the client that failed, or errOutputLimit
 	// softSince is when the size last reached the soft limit; zero while it is below it.
 	softSince time.Time
@@ -85,6 +86,7 @@ func (o *output) newChunk(size int) []byte {
 		o.spare = nil
 		return chunk
 	}
+	o.most = max(o.most, size)
 	return make([]byte, 0, max(size, replyChunkSize))
 }
 

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"slices"
 )
 
 // Redis's limits on a request. Each exists so that a client cannot make the server hold
@@ -34,8 +33,13 @@ const (
 	MaxArgs = 1<<31 - 1
 	// readBufferSize is how much Redis reads from a socket at once (PROTO_IOBUF_LEN).
 	readBufferSize = 16 * 1024
-	// chunkSize caps how much memory a declared length can claim before its bytes arrive.
-	chunkSize = 16 * 1024
+	// bigArgument is PROTO_MBULK_BIG_ARG: an argument declared longer is believed only once
+	// an eighth of it has arrived (see readArgument).
+	bigArgument = 32 * 1024
+	// chunkSize is the piece an untrusted argument is read in, and partSize the piece a
+	// trusted one is (the query buffer limit is checked after each).
+	chunkSize = 64 * 1024
+	partSize  = 1024 * 1024
 )
 
 // ProtocolError is a request the server cannot parse. Redis answers it with
@@ -81,6 +85,8 @@ var errLineTooLong = errors.New("line too long")
 // across any number of reads: the bufio.Reader underneath hides both.
 type Reader struct {
 	br *bufio.Reader
+
+	largest int64 // see Largest
 
 	// QueryBufferLimit is Redis's client-query-buffer-limit (1gb by default): the most bytes
 	// of an unfinished argument a server holds for a client. Zero means no limit, as for the
@@ -177,18 +183,9 @@ func (r *Reader) readBulk() ([]byte, error) {
 	if !ok || size < 0 || size > MaxBulkLen {
 		return nil, ErrInvalidBulkLength
 	}
-	// Like the count, the length is a claim: read the bytes in chunks so that memory grows
-	// with the data received, not with the number declared.
-	arg := make([]byte, 0, min(size, chunkSize))
-	for int64(len(arg)) < size {
-		n := int(min(size-int64(len(arg)), chunkSize))
-		arg = slices.Grow(arg, n)[:len(arg)+n]
-		if _, err := io.ReadFull(r.br, arg[len(arg)-n:]); err != nil {
-			return nil, noEOF(err)
-		}
-		if r.QueryBufferLimit > 0 && int64(len(arg)) > r.QueryBufferLimit {
-			return nil, ErrQueryBufferLimit
-		}
+	arg, err := r.readArgument(size)
+	if err != nil {
+		return nil, err
 	}
 	// Redis skips the two bytes after the data without checking that they are "\r\n"
 	// ("*1\r\n$4\r\nPINGXX" is a PING), so we do too.
@@ -197,6 +194,65 @@ func (r *Reader) readBulk() ([]byte, error) {
 	}
 	return arg, nil
 }
+
+// readArgument reads an argument's bytes into one buffer of its final size, the buffer the
+// command keeps: one copy, from the read buffer (or none: bufio reads a long stretch straight
+// into it). Like the count, the length is a claim. Up to bigArgument (Redis's
+// PROTO_MBULK_BIG_ARG) it is believed at once; past it, once an eighth of the bytes has
+// arrived, held meanwhile in chunks that are copied into the final buffer. So a header with
+// nothing behind it costs nothing, a client must send an eighth of what it wants the server to
+// hold, and a whole argument costs its size and an eighth (Redis: its size).
+func (r *Reader) readArgument(size int64) ([]byte, error) {
+	if size <= bigArgument {
+		arg := make([]byte, size)
+		if _, err := io.ReadFull(r.br, arg); err != nil {
+			return nil, noEOF(err)
+		}
+		return arg, nil
+	}
+	var chunks [][]byte
+	var received int64
+	for received < size/8 {
+		chunk := make([]byte, min(size/8-received, chunkSize))
+		if err := r.readPart(chunk, received); err != nil {
+			return nil, err
+		}
+		chunks = append(chunks, chunk)
+		received += int64(len(chunk))
+	}
+	arg := make([]byte, size)
+	at := 0
+	for _, chunk := range chunks {
+		at += copy(arg[at:], chunk)
+	}
+	for int64(at) < size {
+		part := arg[at:min(int64(at)+partSize, size)]
+		if err := r.readPart(part, int64(at)); err != nil {
+			return nil, err
+		}
+		at += len(part)
+	}
+	return arg, nil
+}
+
+// readPart reads len(part) bytes of an argument of which received have arrived before, and
+// checks the client-query-buffer-limit as they come.
+func (r *Reader) readPart(part []byte, received int64) error {
+	if _, err := io.ReadFull(r.br, part); err != nil {
+		return noEOF(err)
+	}
+	if r.largest < received+int64(len(part)) {
+		r.largest = received + int64(len(part))
+	}
+	if r.QueryBufferLimit > 0 && received+int64(len(part)) > r.QueryBufferLimit {
+		return ErrQueryBufferLimit
+	}
+	return nil
+}
+
+// Largest returns the most bytes of one argument this reader has held, whole or still
+// arriving: a server can tell from it that a client cost a lot of memory.
+func (r *Reader) Largest() int64 { return r.largest }
 
 // readHeader reads the number of a "*<count>" or "$<len>" header; ok is false when it is not
 // a valid integer. Redis looks for the '\r' and skips the byte after it without checking that

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -178,6 +179,21 @@ func TestReadCommandDeclaredSizesDoNotAllocate(t *testing.T) {
 		})
 		assert.Less(t, allocated, uint64(1<<20), "reading %q allocated %d bytes", input[:min(20, len(input))], allocated)
 	}
+}
+
+// A whole argument is read into one buffer of its final size: it costs its size and the
+// eighth read before the length was believed, not the copies of a buffer grown step by step.
+func TestReadCommandBigArgumentCostsItsSize(t *testing.T) {
+	const size = 8 << 20
+	input := "*2\r\n$4\r\nECHO\r\n$" + strconv.Itoa(size) + "\r\n" + strings.Repeat("x", size) + "\r\n"
+	var args [][]byte
+	allocated := bytesAllocated(func() {
+		var err error
+		args, err = NewReader(strings.NewReader(input)).ReadCommand()
+		require.NoError(t, err)
+	})
+	require.Len(t, args[1], size)
+	assert.Less(t, allocated, uint64(size+size/8+64<<10), "allocated %d bytes for a %d-byte argument", allocated, size)
 }
 
 func bytesAllocated(f func()) uint64 {
