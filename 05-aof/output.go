@@ -27,26 +27,31 @@ const replyChunkSize = 16 * 1024
 //
 // Replies are written into the buffer as they are made, but the writer sees them only once
 // they are released: at the end of each batch, so that a batch's replies go out together.
+// The writer runs only while there is something to send, and the chunks come from a pool:
+// a client between commands holds neither a goroutine nor a buffer.
 type output struct {
 	conn  net.Conn
 	limit outputLimit
 
-	mu     sync.Mutex
-	held   [][]byte // replies written but not released yet
-	queued [][]byte // released replies, for the writer to send in order
-	spare  []byte   // a sent chunk, kept for the next replies
-	size   int      // bytes written and not sent yet: the output buffer's size
-	most   int      // the largest chunk this client has needed: a big reply's size
-	err    error    // the write to the client that failed, or errOutputLimit
+	mu      sync.Mutex
+	held    [][]byte   // replies written but not released yet
+	queued  [][]byte   // released replies, for the writer to send in order
+	writing bool       // the writer goroutine is running
+	stopped *sync.Cond // signalled when the writer returns
+	size    int        // bytes written and not sent yet: the output buffer's size
+	most    int        // the largest chunk this client has needed: a big reply's size
+	err     error      // the write to the client that failed, or errOutputLimit
 	// softSince is when the size last reached the soft limit; zero while it is below it.
 	softSince time.Time
-
-	wake chan struct{} // tells the writer that replies were released
-	done chan struct{} // closed when the writer has returned
 }
 
+// replyChunks are the chunks replies wait in, given back once sent.
+var replyChunks = sync.Pool{New: func() any { return new([replyChunkSize]byte) }}
+
 func newOutput(conn net.Conn, limit outputLimit) *output {
-	return &output{conn: conn, limit: limit, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	o := &output{conn: conn, limit: limit}
+	o.stopped = sync.NewCond(&o.mu)
+	return o
 }
 
 // Write adds replies to the buffer. It never waits for the client.
@@ -78,72 +83,66 @@ func (o *output) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// newChunk returns an empty chunk for at least size bytes: the spare one if it will do,
-// or one of replyChunkSize, or for a larger reply one just its size.
+// newChunk returns an empty chunk for at least size bytes: a pooled one of replyChunkSize,
+// or for a larger reply one just its size.
 func (o *output) newChunk(size int) []byte {
-	if size <= replyChunkSize && o.spare != nil {
-		chunk := o.spare
-		o.spare = nil
-		return chunk
+	if size <= replyChunkSize {
+		return replyChunks.Get().(*[replyChunkSize]byte)[:0]
 	}
 	o.most = max(o.most, size)
-	return make([]byte, 0, max(size, replyChunkSize))
+	return make([]byte, 0, size)
 }
 
-// release hands the replies written so far to the writer.
+// release hands the replies written so far to the writer, starting it if it is not running.
 func (o *output) release() {
 	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.queued = append(o.queued, o.held...)
 	clear(o.held)
 	o.held = o.held[:0]
-	o.mu.Unlock()
-	select {
-	case o.wake <- struct{}{}:
-	default: // the writer has a wake-up waiting already
+	if len(o.queued) > 0 && !o.writing && o.err == nil {
+		o.writing = true
+		go o.run()
 	}
 }
 
-// run is the client's writer: it sends released replies until stop is called. A failed
-// write closes the connection, which ends the reading goroutine too.
+// run is the client's writer: it sends released replies until none are left. A failed write
+// closes the connection, which ends the reading goroutine too.
 func (o *output) run() {
-	defer close(o.done)
-	for range o.wake {
-		for {
-			o.mu.Lock()
-			batch := o.queued
-			o.queued = nil
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for len(o.queued) > 0 && o.err == nil {
+		batch := o.queued
+		o.queued = nil
+		for _, chunk := range batch {
 			o.mu.Unlock()
-			if len(batch) == 0 {
-				break
+			_, err := o.conn.Write(chunk)
+			if cap(chunk) == replyChunkSize {
+				replyChunks.Put((*[replyChunkSize]byte)(chunk[:replyChunkSize]))
 			}
-			for _, chunk := range batch {
-				_, err := o.conn.Write(chunk)
-				o.mu.Lock()
-				o.size -= len(chunk)
-				if cap(chunk) == replyChunkSize {
-					o.spare = chunk[:0]
-				}
-				if err != nil {
-					o.err = err
-				}
-				o.mu.Unlock()
-				if err != nil {
-					o.conn.Close()
-					return
-				}
+			o.mu.Lock()
+			o.size -= len(chunk)
+			if err != nil && o.err == nil {
+				o.err = err
+				o.conn.Close()
 			}
 		}
 	}
+	o.writing = false
+	o.stopped.Broadcast()
 }
 
-// stop ends the writer and waits for it: once every released reply is sent (after QUIT, or a
-// protocol error's reply), or at once, dropping what is left (the client is gone).
+// stop waits for the writer: once every released reply is sent (after QUIT, or a protocol
+// error's reply), or at once, dropping what is left (the client is gone).
 func (o *output) stop(sendRest bool) {
 	if !sendRest {
-		o.conn.Close()
+		o.conn.Close() // a write in progress fails, and the writer returns
 	}
-	close(o.wake)
-	<-o.done
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.writing {
+		o.stopped.Wait()
+	}
 }
 
 var errOutputLimit = errors.New("output buffer limit reached")

@@ -243,15 +243,21 @@ func (c *client) serve() {
 	}
 }
 
-// bigClient is how much one argument or reply must have taken for a client's departure to
-// give memory back to the operating system at once.
-const bigClient = 1 << 20
+// A client's memory is given back to the operating system when it leaves, if it was big: an
+// argument or reply of bigClient or more, or, added up over the clients that left since the
+// last release, manyClients of buffers grown past their usual size (10,000 clients that each
+// sent an unfinished 64 KiB inline line).
+const (
+	bigClient   = 1 << 20
+	manyClients = 64 << 20
+)
 
 // release makes sure that memory is given back after the last of many big clients leaving
 // at once: one release runs at a time, and runs again if another was asked for meanwhile.
 var release struct {
 	sync.Mutex
 	running, again bool
+	left           int64 // grown buffers of the clients that left since the last release
 }
 
 // freeOSMemory runs a collection and returns the free memory to the operating system (a
@@ -263,18 +269,22 @@ var freeOSMemory = debug.FreeOSMemory
 // run for two minutes, and then return it a little at a time; Redis's allocator unmaps a large
 // allocation the moment it is freed. A small client costs nothing here.
 func (c *client) releaseMemory() {
-	if c.reader.Largest() < bigClient && c.output.most < bigClient {
-		return
-	}
+	held := max(c.reader.Largest(), int64(c.output.most))
 	release.Lock()
 	defer release.Unlock()
+	if held > 16<<10 {
+		release.left += held
+	}
+	if held < bigClient && release.left < manyClients {
+		return
+	}
 	if release.running {
 		release.again = true
 		return
 	}
 	release.running = true
 	for again := true; again; again = release.again {
-		release.again = false
+		release.again, release.left = false, 0
 		release.Unlock()
 		freeOSMemory()
 		release.Lock()

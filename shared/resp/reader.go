@@ -15,7 +15,6 @@
 package resp
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"io"
@@ -31,8 +30,6 @@ const (
 	MaxBulkLen = 512 * 1024 * 1024
 	// MaxArgs is the largest argument count Redis 7.0 accepts (INT_MAX).
 	MaxArgs = 1<<31 - 1
-	// readBufferSize is how much Redis reads from a socket at once (PROTO_IOBUF_LEN).
-	readBufferSize = 16 * 1024
 	// bigArgument is PROTO_MBULK_BIG_ARG: an argument declared longer is believed only once
 	// an eighth of it has arrived (see readArgument).
 	bigArgument = 32 * 1024
@@ -82,9 +79,9 @@ var errLineTooLong = errors.New("line too long")
 //   - the inline form a person types into telnet or nc: "ECHO hi\r\n"
 //
 // Any number of commands may arrive in one read (pipelining), and a command may arrive split
-// across any number of reads: the bufio.Reader underneath hides both.
+// across any number of reads: the buffer underneath (buffer.go) hides both.
 type Reader struct {
-	br *bufio.Reader
+	in readBuffer
 
 	largest int64 // see Largest
 
@@ -94,37 +91,31 @@ type Reader struct {
 	QueryBufferLimit int64
 }
 
-// NewReader returns a Reader that reads from rd through a buffer the size Redis reads with.
+// NewReader returns a Reader that reads from rd, at most as much at once as Redis reads.
 func NewReader(rd io.Reader) *Reader {
-	return &Reader{br: bufio.NewReaderSize(rd, readBufferSize)}
+	return &Reader{in: readBuffer{rd: rd}}
 }
 
 // Buffered reports how many bytes have been read from the connection but not parsed yet.
 // Zero means the client has nothing more in flight that the server has seen.
-func (r *Reader) Buffered() int { return r.br.Buffered() }
+func (r *Reader) Buffered() int { return r.in.buffered() }
 
 // Peek returns the first byte of the next request without consuming it: '*' for the
 // multibulk form. A reader of files that must hold multibulk requests only (an append-only
 // file) checks it before ReadCommand. At the end of the input it returns io.EOF.
-func (r *Reader) Peek() (byte, error) {
-	b, err := r.br.Peek(1)
-	if err != nil {
-		return 0, err
-	}
-	return b[0], nil
-}
+func (r *Reader) Peek() (byte, error) { return r.in.peekByte() }
 
 // ReadCommand returns the next command's arguments; args[0] is the command name. Empty inline
 // lines and "*0"/"*-1" headers are skipped, as Redis skips them. The error is io.EOF when the
 // client closed between commands, a *ProtocolError for a malformed request, or the I/O error.
 func (r *Reader) ReadCommand() ([][]byte, error) {
 	for {
-		first, err := r.br.Peek(1)
+		first, err := r.in.peekByte()
 		if err != nil {
 			return nil, err
 		}
 		var args [][]byte
-		if first[0] == '*' {
+		if first == '*' {
 			args, err = r.readMultibulk()
 		} else {
 			args, err = r.readInline()
@@ -137,7 +128,7 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 
 // readMultibulk reads "*<count>\r\n" followed by count bulk strings "$<len>\r\n<bytes>\r\n".
 func (r *Reader) readMultibulk() ([][]byte, error) {
-	r.br.Discard(1) // the '*' that ReadCommand peeked at
+	r.in.discard(1) // the '*' that ReadCommand peeked at
 	count, ok, err := r.readHeader()
 	if errors.Is(err, errLineTooLong) {
 		return nil, ErrTooBigMultibulkCount
@@ -166,7 +157,7 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 
 // readBulk reads one "$<len>\r\n<bytes>\r\n" element of a multibulk request.
 func (r *Reader) readBulk() ([]byte, error) {
-	prefix, err := r.br.ReadByte()
+	prefix, err := r.in.readByte()
 	if err != nil {
 		return nil, noEOF(err)
 	}
@@ -189,7 +180,7 @@ func (r *Reader) readBulk() ([]byte, error) {
 	}
 	// Redis skips the two bytes after the data without checking that they are "\r\n"
 	// ("*1\r\n$4\r\nPINGXX" is a PING), so we do too.
-	if _, err := r.br.Discard(2); err != nil {
+	if err := r.in.discard(2); err != nil {
 		return nil, noEOF(err)
 	}
 	return arg, nil
@@ -205,7 +196,7 @@ func (r *Reader) readBulk() ([]byte, error) {
 func (r *Reader) readArgument(size int64) ([]byte, error) {
 	if size <= bigArgument {
 		arg := make([]byte, size)
-		if _, err := io.ReadFull(r.br, arg); err != nil {
+		if err := r.in.readFull(arg); err != nil {
 			return nil, noEOF(err)
 		}
 		return arg, nil
@@ -238,7 +229,7 @@ func (r *Reader) readArgument(size int64) ([]byte, error) {
 // readPart reads len(part) bytes of an argument of which received have arrived before, and
 // checks the client-query-buffer-limit as they come.
 func (r *Reader) readPart(part []byte, received int64) error {
-	if _, err := io.ReadFull(r.br, part); err != nil {
+	if err := r.in.readFull(part); err != nil {
 		return noEOF(err)
 	}
 	if r.largest < received+int64(len(part)) {
@@ -251,8 +242,9 @@ func (r *Reader) readPart(part []byte, received int64) error {
 }
 
 // Largest returns the most bytes of one argument this reader has held, whole or still
-// arriving: a server can tell from it that a client cost a lot of memory.
-func (r *Reader) Largest() int64 { return r.largest }
+// arriving, or of its buffer grown for a long line: a server can tell from it that a client
+// cost a lot of memory.
+func (r *Reader) Largest() int64 { return max(r.largest, int64(r.in.most)) }
 
 // readHeader reads the number of a "*<count>" or "$<len>" header; ok is false when it is not
 // a valid integer. Redis looks for the '\r' and skips the byte after it without checking that
@@ -264,7 +256,7 @@ func (r *Reader) readHeader() (n int64, ok bool, err error) {
 		return 0, false, err
 	}
 	n, ok = parseInt(line) // parse before the next read reuses the buffer line points into
-	if _, err := r.br.Discard(1); err != nil {
+	if err := r.in.discard(1); err != nil {
 		return 0, false, noEOF(err)
 	}
 	return n, ok, nil
@@ -277,28 +269,21 @@ func (r *Reader) readHeader() (n int64, ok bool, err error) {
 // accepted, so where a long line fails depends on how it was read (in 16 KiB chunks, as Redis
 // reads). The returned slice may point into the read buffer: it is valid until the next read.
 func (r *Reader) readLine(terminator byte, limit int) ([]byte, error) {
-	var line []byte
+	in := &r.in
+	scanned := 0 // bytes after in.r known to hold no terminator
 	for {
-		if r.br.Buffered() == 0 {
-			if _, err := r.br.Peek(1); err != nil { // wait for more bytes
-				return nil, noEOF(err)
-			}
-		}
-		buf, _ := r.br.Peek(r.br.Buffered())
-		if i := bytes.IndexByte(buf, terminator); i >= 0 {
-			if line == nil {
-				line = buf[:i] // the whole line is in the buffer: no copy
-			} else {
-				line = append(line, buf[:i]...)
-			}
-			r.br.Discard(i + 1)
+		if i := bytes.IndexByte(in.buf[in.r+scanned:in.w], terminator); i >= 0 {
+			line := in.buf[in.r : in.r+scanned+i]
+			in.r += scanned + i + 1
 			return line, nil
 		}
-		if len(line)+len(buf) > limit {
+		scanned = in.w - in.r
+		if scanned > limit {
 			return nil, errLineTooLong
 		}
-		line = append(line, buf...)
-		r.br.Discard(len(buf))
+		if err := in.fill(); err != nil {
+			return nil, noEOF(err)
+		}
 	}
 }
 

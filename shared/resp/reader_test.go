@@ -236,3 +236,41 @@ func TestPeekDoesNotConsume(t *testing.T) {
 	_, err = r.Peek()
 	assert.ErrorIs(t, err, io.EOF)
 }
+
+// blockingReader returns its data, then blocks, telling waiting that it does.
+type blockingReader struct {
+	data    string
+	waiting chan struct{}
+}
+
+func (b *blockingReader) Read(p []byte) (int, error) {
+	if b.data == "" {
+		close(b.waiting)
+		select {}
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+// A connection waiting for its next command holds no pooled buffer, only its idle one, even
+// after a batch too large for the idle buffer; a writer holds none between flushes.
+func TestWaitingConnectionsHoldNoBuffer(t *testing.T) {
+	batch := strings.Repeat(Command("ECHO", "x"), 1000)
+	source := &blockingReader{data: batch, waiting: make(chan struct{})}
+	r := NewReader(source)
+	for range 1000 {
+		_, err := r.ReadCommand()
+		require.NoError(t, err)
+	}
+	go r.ReadCommand()
+	<-source.waiting
+	assert.Nil(t, r.in.pooled)
+	assert.Len(t, r.in.buf, idleBufferSize)
+
+	w := NewWriter(io.Discard)
+	w.Bulk([]byte("hello"))
+	require.NotNil(t, w.out.pooled)
+	require.NoError(t, w.Flush())
+	assert.Nil(t, w.out.pooled)
+}

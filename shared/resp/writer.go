@@ -1,7 +1,6 @@
 package resp
 
 import (
-	"bufio"
 	"io"
 	"math"
 	"strconv"
@@ -16,7 +15,7 @@ import (
 //
 // Replies are buffered; nothing reaches the client until Flush.
 type Writer struct {
-	bw       *bufio.Writer
+	out      writeBuffer
 	protocol int
 	scratch  []byte // for formatting numbers without allocating
 
@@ -27,7 +26,7 @@ type Writer struct {
 
 // NewWriter returns a RESP2 Writer buffering writes to w.
 func NewWriter(w io.Writer) *Writer {
-	return &Writer{bw: bufio.NewWriterSize(w, 16*1024), protocol: 2}
+	return &Writer{out: writeBuffer{w: w}, protocol: 2}
 }
 
 // Protocol returns 2 or 3.
@@ -37,16 +36,16 @@ func (w *Writer) Protocol() int { return w.protocol }
 func (w *Writer) SetProtocol(version int) { w.protocol = version }
 
 // Flush sends everything buffered to the client.
-func (w *Writer) Flush() error { return w.bw.Flush() }
+func (w *Writer) Flush() error { return w.out.flush() }
 
 // Buffered returns how many bytes are waiting for Flush.
-func (w *Writer) Buffered() int { return w.bw.Buffered() }
+func (w *Writer) Buffered() int { return w.out.buffered() }
 
 // SimpleString writes "+OK\r\n". s must not contain CR or LF.
 func (w *Writer) SimpleString(s string) {
-	w.bw.WriteByte('+')
-	w.bw.WriteString(s)
-	w.bw.WriteString("\r\n")
+	w.out.writeByte('+')
+	w.out.writeString(s)
+	w.out.writeString("\r\n")
 }
 
 // Error writes an error reply. msg starts with its code, as in "ERR syntax error" or
@@ -56,7 +55,7 @@ func (w *Writer) Error(msg string) {
 	if w.OnError != nil {
 		w.OnError(msg)
 	}
-	w.bw.WriteByte('-')
+	w.out.writeByte('-')
 	if strings.ContainsAny(msg, "\r\n") {
 		msg = strings.Map(func(r rune) rune {
 			if r == '\r' || r == '\n' {
@@ -65,8 +64,8 @@ func (w *Writer) Error(msg string) {
 			return r
 		}, msg)
 	}
-	w.bw.WriteString(msg)
-	w.bw.WriteString("\r\n")
+	w.out.writeString(msg)
+	w.out.writeString("\r\n")
 }
 
 // Integer writes ":42\r\n".
@@ -77,24 +76,24 @@ func (w *Writer) Integer(n int64) {
 // Bulk writes a bulk string: "$5\r\nhello\r\n".
 func (w *Writer) Bulk(b []byte) {
 	w.header('$', int64(len(b)))
-	w.bw.Write(b)
-	w.bw.WriteString("\r\n")
+	w.out.write(b)
+	w.out.writeString("\r\n")
 }
 
 // BulkString is Bulk for a string.
 func (w *Writer) BulkString(s string) {
 	w.header('$', int64(len(s)))
-	w.bw.WriteString(s)
-	w.bw.WriteString("\r\n")
+	w.out.writeString(s)
+	w.out.writeString("\r\n")
 }
 
 // Null writes the absence of a value: "_\r\n" in RESP3, the null bulk string "$-1\r\n" in
 // RESP2 (GET on a missing key).
 func (w *Writer) Null() {
 	if w.protocol == 3 {
-		w.bw.WriteString("_\r\n")
+		w.out.writeString("_\r\n")
 	} else {
-		w.bw.WriteString("$-1\r\n")
+		w.out.writeString("$-1\r\n")
 	}
 }
 
@@ -102,9 +101,9 @@ func (w *Writer) Null() {
 // RESP2 (a BLPOP that timed out).
 func (w *Writer) NullArray() {
 	if w.protocol == 3 {
-		w.bw.WriteString("_\r\n")
+		w.out.writeString("_\r\n")
 	} else {
-		w.bw.WriteString("*-1\r\n")
+		w.out.writeString("*-1\r\n")
 	}
 }
 
@@ -155,9 +154,9 @@ func (w *Writer) Double(f float64) {
 		s = strconv.FormatFloat(f, 'g', 17, 64)
 	}
 	if w.protocol == 3 {
-		w.bw.WriteByte(',')
-		w.bw.WriteString(s)
-		w.bw.WriteString("\r\n")
+		w.out.writeByte(',')
+		w.out.writeString(s)
+		w.out.writeString("\r\n")
 	} else {
 		w.BulkString(s)
 	}
@@ -167,13 +166,13 @@ func (w *Writer) Double(f float64) {
 func (w *Writer) Boolean(b bool) {
 	switch {
 	case w.protocol == 3 && b:
-		w.bw.WriteString("#t\r\n")
+		w.out.writeString("#t\r\n")
 	case w.protocol == 3:
-		w.bw.WriteString("#f\r\n")
+		w.out.writeString("#f\r\n")
 	case b:
-		w.bw.WriteString(":1\r\n")
+		w.out.writeString(":1\r\n")
 	default:
-		w.bw.WriteString(":0\r\n")
+		w.out.writeString(":0\r\n")
 	}
 }
 
@@ -181,9 +180,9 @@ func (w *Writer) Boolean(b bool) {
 // RESP3, a bulk string in RESP2.
 func (w *Writer) BigNumber(digits string) {
 	if w.protocol == 3 {
-		w.bw.WriteByte('(')
-		w.bw.WriteString(digits)
-		w.bw.WriteString("\r\n")
+		w.out.writeByte('(')
+		w.out.writeString(digits)
+		w.out.writeString("\r\n")
 	} else {
 		w.BulkString(digits)
 	}
@@ -197,10 +196,10 @@ func (w *Writer) Verbatim(format, text string) {
 		return
 	}
 	w.header('=', int64(len(format)+1+len(text)))
-	w.bw.WriteString(format)
-	w.bw.WriteByte(':')
-	w.bw.WriteString(text)
-	w.bw.WriteString("\r\n")
+	w.out.writeString(format)
+	w.out.writeByte(':')
+	w.out.writeString(text)
+	w.out.writeString("\r\n")
 }
 
 // header writes a type byte, a decimal number and CRLF: "*3\r\n", "$5\r\n", ":42\r\n".
@@ -208,5 +207,5 @@ func (w *Writer) header(prefix byte, n int64) {
 	w.scratch = append(w.scratch[:0], prefix)
 	w.scratch = strconv.AppendInt(w.scratch, n, 10)
 	w.scratch = append(w.scratch, '\r', '\n')
-	w.bw.Write(w.scratch)
+	w.out.write(w.scratch)
 }
