@@ -10,8 +10,12 @@ import (
 	"time"
 )
 
-// replyChunkSize is the size of the blocks replies wait in (Redis's PROTO_REPLY_CHUNK_BYTES).
-const replyChunkSize = 16 * 1024
+// Replies wait in chunks: a small one for a batch's first replies, which is all most
+// batches need, then chunks the size of Redis's reply blocks (PROTO_REPLY_CHUNK_BYTES).
+const (
+	smallChunkSize = 1024
+	replyChunkSize = 16 * 1024
+)
 
 // output is a client's output buffer: the replies the client has not read yet.
 //
@@ -45,8 +49,11 @@ type output struct {
 	softSince time.Time
 }
 
-// replyChunks are the chunks replies wait in, given back once sent.
-var replyChunks = sync.Pool{New: func() any { return new([replyChunkSize]byte) }}
+// smallChunks and replyChunks are the chunks replies wait in, given back once sent.
+var (
+	smallChunks = sync.Pool{New: func() any { return new([smallChunkSize]byte) }}
+	replyChunks = sync.Pool{New: func() any { return new([replyChunkSize]byte) }}
+)
 
 func newOutput(conn net.Conn, limit outputLimit) *output {
 	o := &output{conn: conn, limit: limit}
@@ -83,9 +90,12 @@ func (o *output) Write(p []byte) (int, error) {
 	return written, nil
 }
 
-// newChunk returns an empty chunk for at least size bytes: a pooled one of replyChunkSize,
-// or for a larger reply one just its size.
+// newChunk returns an empty chunk for at least size bytes: a pooled small one to start a
+// batch, then pooled ones of replyChunkSize, or for a larger reply one just its size.
 func (o *output) newChunk(size int) []byte {
+	if len(o.held) == 0 && size <= smallChunkSize {
+		return smallChunks.Get().(*[smallChunkSize]byte)[:0]
+	}
 	if size <= replyChunkSize {
 		return replyChunks.Get().(*[replyChunkSize]byte)[:0]
 	}
@@ -117,7 +127,10 @@ func (o *output) run() {
 		for _, chunk := range batch {
 			o.mu.Unlock()
 			_, err := o.conn.Write(chunk)
-			if cap(chunk) == replyChunkSize {
+			switch cap(chunk) {
+			case smallChunkSize:
+				smallChunks.Put((*[smallChunkSize]byte)(chunk[:smallChunkSize]))
+			case replyChunkSize:
 				replyChunks.Put((*[replyChunkSize]byte)(chunk[:replyChunkSize]))
 			}
 			o.mu.Lock()

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -205,55 +204,6 @@ func (c *client) serve() {
 			return
 		}
 	}
-}
-
-// A client's memory is given back to the operating system when it leaves, if it was big: an
-// argument or reply of bigClient or more, or, added up over the clients that left since the
-// last release, manyClients of buffers grown past their usual size (10,000 clients that each
-// sent an unfinished 64 KiB inline line).
-const (
-	bigClient   = 1 << 20
-	manyClients = 64 << 20
-)
-
-// release makes sure that memory is given back after the last of many big clients leaving
-// at once: one release runs at a time, and runs again if another was asked for meanwhile.
-var release struct {
-	sync.Mutex
-	running, again bool
-	left           int64 // grown buffers of the clients that left since the last release
-}
-
-// freeOSMemory runs a collection and returns the free memory to the operating system (a
-// test counts the calls instead).
-var freeOSMemory = debug.FreeOSMemory
-
-// releaseMemory gives the memory a big client leaves behind back to the operating system
-// now. Go's collector would find it only at its next collection, which an idle server may not
-// run for two minutes, and then return it a little at a time; Redis's allocator unmaps a large
-// allocation the moment it is freed. A small client costs nothing here.
-func (c *client) releaseMemory() {
-	held := max(c.reader.Largest(), int64(c.output.most))
-	release.Lock()
-	defer release.Unlock()
-	if held > 16<<10 {
-		release.left += held
-	}
-	if held < bigClient && release.left < manyClients {
-		return
-	}
-	if release.running {
-		release.again = true
-		return
-	}
-	release.running = true
-	for again := true; again; again = release.again {
-		release.again, release.left = false, 0
-		release.Unlock()
-		freeOSMemory()
-		release.Lock()
-	}
-	release.running = false
 }
 
 // flush releases the replies written so far to the client's writer.

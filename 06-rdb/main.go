@@ -91,6 +91,7 @@ func main() {
 		srv.Close()
 	}()
 
+	go releaseWhenQuiet() // memory.go
 	slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	if err := srv.Serve(ln); err != nil {
 		fatal(err)

@@ -11,11 +11,11 @@ const (
 	// idleBufferSize is the buffer a connection waits for its next command with: a batch of
 	// pipelined commands up to this size arrives in one read, and its replies leave in one
 	// write; a larger one takes a second read, and its replies two writes.
-	idleBufferSize = 4096
+	idleBufferSize = 1024
 )
 
 // readBuffers are the 16 KiB buffers that connections read with while bytes are arriving.
-// A connection waiting for its next command holds none, only its 4 KiB idle buffer. (Redis
+// A connection waiting for its next command holds none, only its 1 KiB idle buffer. (Redis
 // frees an idle client's query buffer too, in clientsCronResizeQueryBuffer.)
 var readBuffers = sync.Pool{New: func() any { return new([readBufferSize]byte) }}
 
