@@ -17,12 +17,14 @@ import (
 //   - a client leaves that held a lot: at once if one argument or reply took bigClient or
 //     more, within a second if its buffers grew past their usual size (ten thousand clients
 //     leaving within that second share one release);
-//   - the server goes quiet after a busy spell: no collection for a second, with quietGarbage
-//     in the heap that the last collection did not find alive, or free and not yet returned.
+//   - the server goes quiet after a busy spell: no collection for a second, with garbage (what
+//     the last collection did not find alive) and free pages not yet returned adding up to
+//     quietGarbage, or to half the live heap if that is more: a collection costs in
+//     proportion to the live heap.
 const (
 	bigClient    = 1 << 20
 	grownClient  = 16 << 10
-	quietGarbage = 16 << 20
+	quietGarbage = 4 << 20
 )
 
 // release runs one release at a time, and another if one was asked for meanwhile.
@@ -96,7 +98,7 @@ func releaseWhenQuiet() {
 		quiet := samples[0].Value.Uint64() == cycles
 		cycles = samples[0].Value.Uint64()
 		garbage := samples[2].Value.Uint64() - min(samples[1].Value.Uint64(), samples[2].Value.Uint64())
-		if quiet && garbage+samples[3].Value.Uint64() >= quietGarbage {
+		if quiet && garbage+samples[3].Value.Uint64() >= max(quietGarbage, samples[1].Value.Uint64()/2) {
 			releaseNow()
 		}
 	}
