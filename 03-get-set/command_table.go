@@ -95,6 +95,9 @@ func init() {
 				&command{name: "config|get", arity: -3, handler: configGet, info: commandInfo{
 					flags: "admin noscript loading stale", acl: "@admin @slow @dangerous",
 					doc: doc("server", "2.0.0", "Get the values of configuration parameters", "O(N) when N is the number of configuration parameters provided")}},
+				&command{name: "config|set", arity: -4, handler: configSet, info: commandInfo{
+					flags: "admin noscript loading stale", acl: "@admin @slow @dangerous", tips: "request_policy:all_nodes response_policy:all_succeeded",
+					doc: doc("server", "2.0.0", "Set configuration parameters to the given values", "O(N) when N is the number of configuration parameters provided")}},
 			)},
 		{name: "info", arity: -1, handler: info, info: commandInfo{
 			flags: "loading stale", acl: "@slow @dangerous", tips: "nondeterministic_output request_policy:all_shards response_policy:special",

@@ -210,6 +210,68 @@ func configGet(c *client, args [][]byte) {
 	}
 }
 
+// CONFIG SET name value [name value ...], with Redis 7.0's rules (configSetCommand in
+// config.c): the names are checked first, and the first that is unknown, fixed or given twice
+// refuses the whole command; then every value is parsed before any is applied, so that a bad
+// one changes nothing.
+func configSet(c *client, args [][]byte) {
+	if len(args)%2 != 0 {
+		c.writer.Error(errSyntax)
+		return
+	}
+	settable := c.server.settable()
+	known := map[string]bool{}
+	for _, setting := range c.server.settings() {
+		known[setting[0]] = true
+	}
+	seen := map[string]bool{}
+	for i := 2; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		switch {
+		case !known[name]:
+			c.writer.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
+			return
+		case settable[name] == nil:
+			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - can't set immutable config")
+			return
+		case seen[name]:
+			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - duplicate parameter")
+			return
+		}
+		seen[name] = true
+	}
+	var changes []func()
+	for i := 2; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		change, err := settable[name](string(args[i+1]))
+		if err != nil {
+			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + err.Error())
+			return
+		}
+		changes = append(changes, change)
+	}
+	for _, change := range changes {
+		change()
+	}
+	c.writer.SimpleString("OK")
+}
+
+// settable lists what CONFIG SET may change on this server: for each name, a parser that
+// returns how to apply a value. The other settings CONFIG GET shows are fixed at start here,
+// and CONFIG SET refuses them as Redis refuses its immutable ones.
+func (s *Server) settable() map[string]func(value string) (func(), error) {
+	return map[string]func(string) (func(), error){
+		"client-output-buffer-limit": func(value string) (func(), error) {
+			limits, err := parseOutputLimits(value, *s.outputLimits.Load())
+			return func() { s.outputLimits.Store(&limits) }, err
+		},
+		"client-query-buffer-limit": func(value string) (func(), error) {
+			n, err := parseMemoryAtLeast(value, 1<<20)
+			return func() { s.queryBufferLimit.Store(n) }, err
+		},
+	}
+}
+
 // settings lists the configuration CONFIG GET can report, as name/value pairs, with the
 // values Redis would show for the same setup.
 func (s *Server) settings() [][2]string {
@@ -217,8 +279,8 @@ func (s *Server) settings() [][2]string {
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
-		{"client-output-buffer-limit", s.config.OutputLimits.String()},
-		{"client-query-buffer-limit", strconv.FormatInt(s.config.QueryBufferLimit, 10)},
+		{"client-output-buffer-limit", s.outputLimits.Load().String()},
+		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
 		{"databases", "1"},
 		{"save", ""},         // no snapshots yet (step 06)
 		{"appendonly", "no"}, // no append-only file yet (step 05)

@@ -78,14 +78,23 @@ func strerror(err error) string {
 // memoryConfig parses a size directive that must be at least least bytes, or stops the
 // start as Redis does.
 func memoryConfig(name, value string, least int64) int64 {
-	n, ok := parseMemory(value)
-	if !ok {
-		fatalConfig(name, value, errors.New("argument must be a memory value"))
-	}
-	if n < least {
-		fatalConfig(name, value, fmt.Errorf("argument must be between %d and 9223372036854775807 inclusive", least))
+	n, err := parseMemoryAtLeast(value, least)
+	if err != nil {
+		fatalConfig(name, value, err)
 	}
 	return n
+}
+
+// parseMemoryAtLeast parses a size that must be at least least bytes, with Redis's errors.
+func parseMemoryAtLeast(value string, least int64) (int64, error) {
+	n, ok := parseMemory(value)
+	if !ok {
+		return 0, errors.New("argument must be a memory value")
+	}
+	if n < least {
+		return 0, fmt.Errorf("argument must be between %d and 9223372036854775807 inclusive", least)
+	}
+	return n, nil
 }
 
 // parseMemory parses a size the way Redis's config does (memtoull in util.c): digits, then

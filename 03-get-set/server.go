@@ -29,6 +29,10 @@ type Server struct {
 	started time.Time // for INFO's uptime
 	nextID  atomic.Int64
 
+	// What CONFIG SET may change while clients are connected (commands_server.go).
+	outputLimits     atomic.Pointer[outputLimits]
+	queryBufferLimit atomic.Int64
+
 	// What INFO reports (info.go).
 	runID, replID string
 	stats         serverStats
@@ -51,8 +55,11 @@ func NewServer(config Config) *Server {
 	if config.QueryBufferLimit == 0 {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
-	return &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats()}
+	s.outputLimits.Store(&config.OutputLimits)
+	s.queryBufferLimit.Store(config.QueryBufferLimit)
+	return s
 }
 
 // Serve accepts connections on ln until Close is called, then returns nil.
@@ -156,7 +163,7 @@ type client struct {
 
 func newClient(s *Server, conn net.Conn) *client {
 	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
-	out := newOutput(counted, s.config.OutputLimits.normal)
+	out := newOutput(counted, func() outputLimit { return s.outputLimits.Load().normal })
 	c := &client{
 		server: s,
 		store:  s.store,
@@ -166,7 +173,6 @@ func newClient(s *Server, conn net.Conn) *client {
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
-	c.reader.QueryBufferLimit = s.config.QueryBufferLimit
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
@@ -180,6 +186,7 @@ func (c *client) serve() {
 	go c.output.run()
 	defer c.releaseMemory()
 	for {
+		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
 		args, err := c.reader.ReadCommand()
 		if err != nil {
 			var protocolErr *resp.ProtocolError

@@ -30,6 +30,10 @@ type Server struct {
 	started time.Time // for INFO's uptime
 	nextID  atomic.Int64
 
+	// What CONFIG SET may change while clients are connected (commands_server.go).
+	outputLimits     atomic.Pointer[outputLimits]
+	queryBufferLimit atomic.Int64
+
 	// What INFO reports (info.go).
 	runID, replID string
 	stats         serverStats
@@ -56,8 +60,11 @@ func NewServer(config Config) *Server {
 	if config.QueryBufferLimit == 0 {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
-	return &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), stop: make(chan struct{})}
+	s.outputLimits.Store(&config.OutputLimits)
+	s.queryBufferLimit.Store(config.QueryBufferLimit)
+	return s
 }
 
 // Serve accepts connections on ln until Close is called, then returns nil.
@@ -169,7 +176,7 @@ type client struct {
 
 func newClient(s *Server, conn net.Conn) *client {
 	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
-	out := newOutput(counted, s.config.OutputLimits.normal)
+	out := newOutput(counted, func() outputLimit { return s.outputLimits.Load().normal })
 	c := &client{
 		server: s,
 		store:  s.store,
@@ -179,7 +186,6 @@ func newClient(s *Server, conn net.Conn) *client {
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
-	c.reader.QueryBufferLimit = s.config.QueryBufferLimit
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
@@ -193,6 +199,7 @@ func (c *client) serve() {
 	go c.output.run()
 	defer c.releaseMemory()
 	for {
+		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
 		args, err := c.reader.ReadCommand()
 		if err != nil {
 			var protocolErr *resp.ProtocolError

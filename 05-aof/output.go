@@ -35,7 +35,7 @@ const (
 // a client between commands holds neither a goroutine nor a buffer.
 type output struct {
 	conn  net.Conn
-	limit outputLimit
+	limit func() outputLimit // the client's class's, as it is now
 
 	mu      sync.Mutex
 	held    [][]byte   // replies written but not released yet
@@ -55,7 +55,7 @@ var (
 	replyChunks = sync.Pool{New: func() any { return new([replyChunkSize]byte) }}
 )
 
-func newOutput(conn net.Conn, limit outputLimit) *output {
+func newOutput(conn net.Conn, limit func() outputLimit) *output {
 	o := &output{conn: conn, limit: limit}
 	o.stopped = sync.NewCond(&o.mu)
 	return o
@@ -80,7 +80,7 @@ func (o *output) Write(p []byte) (int, error) {
 		o.held[last] = append(o.held[last], p[:n]...)
 		p = p[n:]
 	}
-	if o.limit.reached(o.size, &o.softSince) {
+	if o.limit().reached(o.size, &o.softSince) {
 		// Redis logs this and closes the client; what it has not read is lost.
 		slog.Warn("Client addr=" + o.conn.RemoteAddr().String() + " scheduled to be closed ASAP for overcoming of output buffer limits.")
 		o.err = errOutputLimit

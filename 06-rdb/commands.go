@@ -76,7 +76,7 @@ func (c *client) execute(args [][]byte) {
 // diskError is why write commands are refused, in Redis's words
 // (writeCommandsDeniedByDiskError in server.c), or "" while they are accepted.
 func (s *Server) diskError() string {
-	if s.config.RDB.StopWritesOnBgsaveError && len(s.config.RDB.SavePoints) > 0 && s.bgsaveFailed.Load() {
+	if s.stopWritesOnBgsaveError.Load() && len(s.config.RDB.SavePoints) > 0 && s.bgsaveFailed.Load() {
 		return errBgsaveFailed
 	}
 	if s.aof != nil {

@@ -90,3 +90,36 @@ func TestBufferLimitsConfig(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "normal 1000 1024 0 slave 1073741824 2097152 3 pubsub 33554432 8388608 60", limits.String())
 }
+
+// CONFIG SET changes both limits while clients are connected, all or nothing, with Redis's
+// errors; a client connected before the change is held to the new limit.
+func TestConfigSetBufferLimits(t *testing.T) {
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: cmd("CONFIG", "SET", "client-query-buffer-limit", "2mb"), Want: []string{"+OK\r\n"}},
+		{Send: cmd("CONFIG", "GET", "client-query-buffer-limit"), Want: []string{"*2\r\n$25\r\nclient-query-buffer-limit\r\n$7\r\n2097152\r\n"}},
+		{Send: cmd("CONFIG", "SET", "CLIENT-OUTPUT-BUFFER-LIMIT", "pubsub 1mb 512kb 10"), Want: []string{"+OK\r\n"}},
+		{Send: cmd("CONFIG", "GET", "client-output-buffer-limit"), Want: []string{"*2\r\n$26\r\nclient-output-buffer-limit\r\n$65\r\nnormal 0 0 0 slave 268435456 67108864 60 pubsub 1048576 524288 10\r\n"}},
+		{Send: cmd("CONFIG", "SET", "client-query-buffer-limit", "4mb", "client-output-buffer-limit", "normal x 0 0"),
+			Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'client-output-buffer-limit') - Error in hard, soft or soft_seconds setting in buffer limit configuration.\r\n"}},
+		{Send: cmd("CONFIG", "GET", "client-query-buffer-limit"), Want: []string{"*2\r\n$25\r\nclient-query-buffer-limit\r\n$7\r\n2097152\r\n"}}, // nothing changed
+		{Send: cmd("CONFIG", "SET", "client-query-buffer-limit", "1000"),
+			Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"}},
+		{Send: cmd("CONFIG", "SET", "client-query-buffer-limit", "lots"),
+			Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be a memory value\r\n"}},
+		{Send: cmd("CONFIG", "SET", "client-query-buffer-limit", "2mb", "Client-Query-Buffer-Limit", "3mb"),
+			Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'Client-Query-Buffer-Limit') - duplicate parameter\r\n"}},
+		{Send: cmd("CONFIG", "SET", "nosuch", "1", "client-query-buffer-limit", "2mb"), Want: []string{"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"}},
+		{Send: cmd("CONFIG", "SET", "databases", "2"), Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config\r\n"}},
+		{Send: cmd("CONFIG", "SET", "a", "b", "c"), Want: []string{"-ERR syntax error\r\n"}},
+		{Send: cmd("CONFIG", "SET", "a"), Want: []string{"-ERR wrong number of arguments for 'config|set' command\r\n"}},
+	}, oneDatabase...)
+
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		big := strings.Repeat("x", 1<<20)
+		conn := redistest.Dial(t, addr) // connected before the limit is set
+		conn.Do("SET", "big", big)
+		require.Equal(t, "+OK\r\n", redistest.Dial(t, addr).RawReplyTo("CONFIG", "SET", "client-output-buffer-limit", "normal 1mb 0 0"))
+		conn.Send(strings.Repeat(cmd("GET", "big"), 100))
+		assert.Less(t, conn.RepliesBeforeClose(100), 100, "the client was not held to the new limit")
+	}, oneDatabase...)
+}

@@ -59,6 +59,21 @@ func TestBgsaveErrorStopsWrites(t *testing.T) {
 	})
 }
 
+// CONFIG SET stop-writes-on-bgsave-error takes effect at once: no, and the failed save
+// no longer refuses writes.
+func TestConfigSetStopWrites(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := startSaving(t, filepath.Join(t.TempDir(), "gone"), true)
+		require.Equal(t, "+OK\r\n", c.raw("SET", "a", "1"))
+		time.Sleep(2500 * time.Millisecond)
+		assert.Equal(t, bgsaveMisconf, c.raw("SET", "b", "2"))
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'stop-writes-on-bgsave-error') - argument must be 'yes' or 'no'\r\n",
+			c.raw("CONFIG", "SET", "stop-writes-on-bgsave-error", "maybe"))
+		assert.Equal(t, "+OK\r\n", c.raw("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"))
+		assert.Equal(t, "+OK\r\n", c.raw("SET", "b", "2"))
+	})
+}
+
 // With stop-writes-on-bgsave-error no, a failed background save leaves writes accepted.
 func TestBgsaveErrorWithoutStopWrites(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {

@@ -41,6 +41,11 @@ type Server struct {
 	started       time.Time   // for INFO's uptime
 	nextID        atomic.Int64
 
+	// What CONFIG SET may change while clients are connected (commands_server.go).
+	outputLimits            atomic.Pointer[outputLimits]
+	queryBufferLimit        atomic.Int64
+	stopWritesOnBgsaveError atomic.Bool
+
 	// What INFO reports (info.go).
 	runID, replID string
 	stats         serverStats
@@ -71,6 +76,9 @@ func NewServer(config Config) (*Server, error) {
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
 		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(),
 		stop: make(chan struct{}), lastSave: time.Now()}
+	s.outputLimits.Store(&config.OutputLimits)
+	s.queryBufferLimit.Store(config.QueryBufferLimit)
+	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
 	// record), and the dump file otherwise.
@@ -216,7 +224,7 @@ type client struct {
 
 func newClient(s *Server, conn net.Conn) *client {
 	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
-	out := newOutput(counted, s.config.OutputLimits.normal)
+	out := newOutput(counted, func() outputLimit { return s.outputLimits.Load().normal })
 	c := &client{
 		server: s,
 		store:  s.store,
@@ -226,7 +234,6 @@ func newClient(s *Server, conn net.Conn) *client {
 		id:     s.nextID.Add(1),
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
-	c.reader.QueryBufferLimit = s.config.QueryBufferLimit
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
@@ -240,6 +247,7 @@ func (c *client) serve() {
 	go c.output.run()
 	defer c.releaseMemory()
 	for {
+		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
 		args, err := c.reader.ReadCommand()
 		if err != nil {
 			var protocolErr *resp.ProtocolError

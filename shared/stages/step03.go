@@ -201,6 +201,20 @@ var step03 = []*Stage{
 		},
 	},
 	{
+		Step: 3, Name: "config-set", Title: "CONFIG SET changes a setting at run time, all or nothing, with Redis's errors",
+		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
+		Check: exchanges(
+			x(cmd("CONFIG", "SET", "client-query-buffer-limit", "2mb"), ok),
+			x(cmd("CONFIG", "GET", "client-query-buffer-limit"), "*2\r\n"+bulk("client-query-buffer-limit")+bulk("2097152")),
+			x(cmd("CONFIG", "SET", "client-query-buffer-limit", "4mb", "client-query-buffer-limit", "8mb"),
+				"-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - duplicate parameter\r\n"),
+			x(cmd("CONFIG", "SET", "client-query-buffer-limit", "1000"),
+				"-ERR CONFIG SET failed (possibly related to argument 'client-query-buffer-limit') - argument must be between 1048576 and 9223372036854775807 inclusive\r\n"),
+			x(cmd("CONFIG", "SET", "nosuchparam", "1"), "-ERR Unknown option or number of arguments for CONFIG SET - 'nosuchparam'\r\n"),
+			x(cmd("CONFIG", "GET", "client-query-buffer-limit"), "*2\r\n"+bulk("client-query-buffer-limit")+bulk("2097152")),
+		),
+	},
+	{
 		Step: 3, Name: "query-limit", Title: "client-query-buffer-limit: an argument that grows past it gets the client disconnected, with no reply",
 		Guide: "03-get-set/GUIDE.md: output.go: a limit on what a client leaves unread",
 		Args:  []string{"--client-query-buffer-limit", "1mb"},
