@@ -97,6 +97,14 @@ func (s *Session) Crash(extra ...string) {
 	s.launch(extra)
 }
 
+// Kill ends the server with SIGKILL and leaves it stopped: for a server that could not stop
+// cleanly, as Redis cannot while a save it must make at shutdown fails.
+func (s *Session) Kill() {
+	s.closeConns()
+	s.proc.kill()
+	s.proc = nil
+}
+
 func (s *Session) launch(extra []string) {
 	proc, err := start(s.target, s.dir, append(append([]string{}, s.args...), extra...))
 	if err != nil {

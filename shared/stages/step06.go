@@ -102,6 +102,31 @@ var step06 = []*Stage{
 		},
 	},
 	{
+		Step: 6, Name: "bgsave-error", Title: "after a failed BGSAVE, with save points set, writes and PING get Redis's MISCONF until stop-writes-on-bgsave-error is turned off",
+		Guide: "06-rdb/GUIDE.md: When a background save fails", Args: []string{"--dir", "{dir}", "--appendonly", "no", "--save", "3600 1"},
+		Check: func(s *Session) {
+			c := s.Dial()
+			c.Exchange(cmd("SET", "a", "1"), ok)
+			if err := os.Remove(s.dir); err != nil { // the server's directory is gone: no save can be written
+				s.Fail("cannot remove the server's directory: %v", err)
+			}
+			c.Exchange(cmd("BGSAVE"), "+Background saving started\r\n")
+			waitFor(s, "the BGSAVE to fail (INFO persistence: rdb_last_bgsave_status:err)", func() bool {
+				info := c.Do("INFO", "persistence")
+				return contains(info, "rdb_bgsave_in_progress:0\r\n") && contains(info, "rdb_last_bgsave_status:err\r\n")
+			})
+			misconf := "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+				"Commands that may modify the data set are disabled, because this instance is configured to report errors during writes " +
+				"if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n"
+			c.Exchange(cmd("SET", "b", "2"), misconf)
+			c.Exchange(cmd("PING"), misconf)
+			c.Exchange(cmd("GET", "a"), bulk("1"))
+			c.Exchange(cmd("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"), ok)
+			c.Exchange(cmd("SET", "b", "2"), ok)
+			s.Kill() // a SIGTERM would make Redis try to save, fail, and refuse to exit
+		},
+	},
+	{
 		Step: 6, Name: "aof-rdb-base", Title: "with the AOF on, the base is an RDB snapshot (aof-use-rdb-preamble yes, Redis's default)",
 		Guide: "06-rdb/GUIDE.md: Save points and loading at start", Args: []string{"--appendonly", "yes", "--dir", "{dir}", "--save", ""},
 		Check: func(s *Session) {
