@@ -114,7 +114,6 @@ func newClient(conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
-	go c.output.run()
 	defer c.releaseMemory()
 	for {
 		args, err := c.reader.ReadCommand()

@@ -244,7 +244,6 @@ func newClient(s *Server, conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
-	go c.output.run()
 	defer c.releaseMemory()
 	for {
 		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
