@@ -135,6 +135,55 @@ func RedisCLIStdin(t testing.TB, addr, stdin string, args ...string) string {
 	return runTool(t, "redis-cli", addr, stdin, args)
 }
 
+// Lines is the output of a redis-cli that keeps running (SUBSCRIBE), line by line.
+type Lines struct {
+	t     testing.TB
+	lines chan string
+}
+
+// RedisCLIFollow starts redis-cli against addr with args and leaves it running, for commands
+// that print as events come (SUBSCRIBE, PSUBSCRIBE); it is stopped when the test ends.
+func RedisCLIFollow(t testing.TB, addr string, args ...string) *Lines {
+	t.Helper()
+	bin := RequireTool(t, "redis-cli")
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	cmd := exec.Command(bin, append([]string{"-h", host, "-p", port}, args...)...)
+	out, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	l := &Lines{t: t, lines: make(chan string, 100)}
+	go func() {
+		scanner := bufio.NewScanner(out)
+		for scanner.Scan() {
+			l.lines <- scanner.Text()
+		}
+		close(l.lines)
+	}()
+	return l
+}
+
+// Next returns the next n lines, failing the test if redis-cli prints fewer within
+// hangGuard.
+func (l *Lines) Next(n int) []string {
+	l.t.Helper()
+	var got []string
+	timeout := time.After(hangGuard)
+	for len(got) < n {
+		select {
+		case line, ok := <-l.lines:
+			if !ok {
+				require.Failf(l.t, "redis-cli stopped", "after %q", got)
+			}
+			got = append(got, line)
+		case <-timeout:
+			require.Failf(l.t, "redis-cli printed too little", "waited %v for %d lines, got %q", hangGuard, n, got)
+		}
+	}
+	return got
+}
+
 // RedisBenchmark runs redis-benchmark against addr with args and returns its output.
 func RedisBenchmark(t testing.TB, addr string, args ...string) string {
 	t.Helper()
