@@ -132,13 +132,9 @@ func unsubscribe(c *client, args [][]byte) {
 		}
 	}
 	for _, arg := range channels {
-		channel := string(arg)
-		if _, ok := c.subscribed.channels[channel]; ok {
-			delete(c.subscribed.channels, channel)
-			p.channels[channel] = remove(p.channels[channel], c)
-			if len(p.channels[channel]) == 0 {
-				delete(p.channels, channel) // no empty lists left behind: PUBSUB CHANNELS lists what has subscribers
-			}
+		if _, ok := c.subscribed.channels[string(arg)]; ok {
+			delete(c.subscribed.channels, string(arg))
+			p.dropChannel(c, string(arg))
 		}
 		c.subscriptionReply("unsubscribe", arg)
 	}
@@ -180,14 +176,9 @@ func punsubscribe(c *client, args [][]byte) {
 		}
 	}
 	for _, arg := range patterns {
-		pattern := string(arg)
-		if i := slices.Index(c.subscribed.patterns, pattern); i >= 0 {
+		if i := slices.Index(c.subscribed.patterns, string(arg)); i >= 0 {
 			c.subscribed.patterns = slices.Delete(c.subscribed.patterns, i, i+1)
-			j := slices.IndexFunc(p.patterns, func(ps *patternSubscribers) bool { return ps.pattern == pattern })
-			p.patterns[j].clients = remove(p.patterns[j].clients, c)
-			if len(p.patterns[j].clients) == 0 {
-				p.patterns = slices.Delete(p.patterns, j, j+1)
-			}
+			p.dropPattern(c, string(arg))
 		}
 		c.subscriptionReply("punsubscribe", arg)
 	}
@@ -217,17 +208,10 @@ func (c *client) leavePubsub() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for channel := range c.subscribed.channels {
-		p.channels[channel] = remove(p.channels[channel], c)
-		if len(p.channels[channel]) == 0 {
-			delete(p.channels, channel)
-		}
+		p.dropChannel(c, channel)
 	}
 	for _, pattern := range c.subscribed.patterns {
-		j := slices.IndexFunc(p.patterns, func(ps *patternSubscribers) bool { return ps.pattern == pattern })
-		p.patterns[j].clients = remove(p.patterns[j].clients, c)
-		if len(p.patterns[j].clients) == 0 {
-			p.patterns = slices.Delete(p.patterns, j, j+1)
-		}
+		p.dropPattern(c, pattern)
 	}
 	c.subscribed = subscriptions{}
 	c.subscriptionCount.Store(0)
@@ -319,6 +303,25 @@ func help(c *client, args [][]byte, lines ...string) {
 func subcommandSyntaxError(args [][]byte) string {
 	return "ERR unknown subcommand or wrong number of arguments for '" + truncate(string(args[1]), 128) +
 		"'. Try " + strings.ToUpper(string(args[0])) + " HELP."
+}
+
+// dropChannel takes c off a channel's list of subscribers, and the channel off the table
+// when nobody is left: no empty lists pile up, and PUBSUB CHANNELS lists what has
+// subscribers.
+func (p *pubsub) dropChannel(c *client, channel string) {
+	p.channels[channel] = remove(p.channels[channel], c)
+	if len(p.channels[channel]) == 0 {
+		delete(p.channels, channel)
+	}
+}
+
+// dropPattern does the same for a pattern.
+func (p *pubsub) dropPattern(c *client, pattern string) {
+	i := slices.IndexFunc(p.patterns, func(ps *patternSubscribers) bool { return ps.pattern == pattern })
+	p.patterns[i].clients = remove(p.patterns[i].clients, c)
+	if len(p.patterns[i].clients) == 0 {
+		p.patterns = slices.Delete(p.patterns, i, i+1)
+	}
 }
 
 // remove returns clients without c, keeping the order.

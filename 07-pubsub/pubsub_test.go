@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"byoredis/shared/redistest"
@@ -378,4 +379,25 @@ func benchmarkPublish(b *testing.B, addr string, subscribers int) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(rounds*batch*subscribers)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// With appendfsync always, a keyspace event is a reply to nobody, but it tells of a write:
+// like the write's own +OK, it leaves only once the write is fsynced.
+func TestAlwaysNoKeyspaceEventBeforeTheFsync(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		file := &memoryFile{room: -1, syncing: make(chan struct{}), release: make(chan struct{})}
+		srv, _ := startWithFile(t, "always", file)
+		srv.store.keyspaceEvents.Store(notifyKeyevent | notifyString)
+		subscriber, writer := dialInBubble(t, srv), dialInBubble(t, srv)
+		require.Equal(t, "*3\r\n$9\r\nsubscribe\r\n$18\r\n__keyevent@0__:set\r\n:1\r\n", subscriber.raw("SUBSCRIBE", "__keyevent@0__:set"))
+
+		writer.send("SET", "k", "v")
+		<-file.syncing // the SET is in memory and in the file, and its fsync is in flight
+		synctest.Wait()
+		assert.Equal(t, "", subscriber.replyWithin(time.Second), "the event left before the fsync")
+
+		file.release <- struct{}{}
+		assert.Equal(t, "+OK\r\n", writer.replyWithin(time.Second))
+		assert.Equal(t, "*3\r\n$7\r\nmessage\r\n$18\r\n__keyevent@0__:set\r\n$1\r\nk\r\n", subscriber.replyWithin(time.Second))
+	})
 }
