@@ -146,14 +146,17 @@ func TestGoRedisPubSub(t *testing.T) {
 	})
 }
 
-// redis-cli's SUBSCRIBE prints each message as it comes.
+// redis-cli's SUBSCRIBE and PSUBSCRIBE print each message as it comes.
 func TestRedisCLISubscribe(t *testing.T) {
 	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
-		lines := redistest.RedisCLIFollow(t, addr, "SUBSCRIBE", "ch")
-		require.Equal(t, []string{"subscribe", "ch", "1"}, lines.Next(3))
+		channel := redistest.RedisCLIFollow(t, addr, "SUBSCRIBE", "ch")
+		require.Equal(t, []string{"subscribe", "ch", "1"}, channel.Next(3))
+		pattern := redistest.RedisCLIFollow(t, addr, "PSUBSCRIBE", "c?")
+		require.Equal(t, []string{"psubscribe", "c?", "1"}, pattern.Next(3))
 		pub := redistest.Dial(t, addr)
-		assert.Equal(t, int64(1), pub.Do("PUBLISH", "ch", "hello world").Int)
-		assert.Equal(t, []string{"message", "ch", "hello world"}, lines.Next(3))
+		assert.Equal(t, int64(2), pub.Do("PUBLISH", "ch", "hello world").Int)
+		assert.Equal(t, []string{"message", "ch", "hello world"}, channel.Next(3))
+		assert.Equal(t, []string{"pmessage", "c?", "ch", "hello world"}, pattern.Next(4))
 	})
 }
 
