@@ -67,11 +67,8 @@ func (s *Server) replicaOf(host string, port int) {
 	r := s.repl
 	if host == "" {
 		if old != nil {
-			// Promoted: a new history starts where the old one stops, and replicas of the old
-			// master that follow us go on from there (PSYNC2's replid2 and second_repl_offset).
 			r.mu.Lock()
-			r.replID2, r.secondOffset = r.replID, r.offset+1
-			r.replID = newReplID()
+			r.promote() // exercise 3
 			r.mu.Unlock()
 			s.store.setReplica(false)
 			slog.Info("MASTER MODE enabled (user request from 'id=...')")
@@ -302,6 +299,9 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 	defer close(done)
 	go m.ackEverySecond(done)
 	for {
+		// Redis's repl-timeout: a master sends at least a PING every 10 seconds, so a link
+		// silent for 60 is dead, even if TCP has not noticed.
+		m.conn.SetReadDeadline(time.Now().Add(replTimeout))
 		args, err := reader.ReadCommand()
 		if err != nil {
 			return err
@@ -317,6 +317,8 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 		m.offset.Add(int64(len(raw)))
 	}
 }
+
+const replTimeout = 60 * time.Second
 
 func (m *masterLink) ackEverySecond(done chan struct{}) {
 	ticker := time.NewTicker(time.Second)

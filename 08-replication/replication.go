@@ -193,7 +193,7 @@ func (s *Server) tryPartialResync(c *client, link *replicaLink, replID, offsetAr
 		}
 		return false
 	}
-	if !r.hasBacklog || from < r.backlogFirst || from > r.offset+1 {
+	if !r.hasBacklog || !r.backlogHas(from) { // exercise 2
 		slog.Info(fmt.Sprintf("Unable to partial resync with replica %s:%d for lack of backlog (Replica request was: %d).", link.addr, link.port, from))
 		r.partialErr++
 		return false
@@ -400,33 +400,6 @@ func waitCommand(c *client, args [][]byte) {
 			return
 		}
 		r.acked.Wait()
-	}
-}
-
-// ROLE: master, its offset, and each replica's address and acknowledged offset.
-func role(c *client, args [][]byte) {
-	s := c.server
-	if m := s.currentMaster(); m != nil {
-		c.writer.Array(5)
-		c.writer.BulkString("slave")
-		c.writer.BulkString(m.host)
-		c.writer.Integer(int64(m.port))
-		c.writer.BulkString(m.linkState())
-		c.writer.Integer(m.offsetNow())
-		return
-	}
-	r := s.repl
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c.writer.Array(3)
-	c.writer.BulkString("master")
-	c.writer.Integer(r.offset)
-	c.writer.Array(len(r.replicas))
-	for _, link := range r.replicas {
-		c.writer.Array(3)
-		c.writer.BulkString(link.addr)
-		c.writer.BulkString(strconv.Itoa(link.port))
-		c.writer.BulkString(strconv.FormatInt(link.ackOffset, 10))
 	}
 }
 
