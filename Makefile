@@ -1,6 +1,6 @@
 # Build Your Own Redis in Go: `make` lists what you can do.
 
-STEPS   := 01-tcp-echo 02-resp-parser 03-get-set 04-expiry 05-aof 06-rdb 07-pubsub 08-replication
+STEPS   := 01-tcp-echo 02-resp-parser 03-get-set 04-expiry 05-aof 06-rdb 07-pubsub 08-replication 09-shutdown
 MODULES := shared $(STEPS)
 PORT    ?= 6380
 ARGS    ?=

@@ -101,6 +101,14 @@ func (p *Process) Stop() {
 	}
 }
 
+// Signal sends the server a signal (SIGTERM, SIGINT...) and returns at once.
+func (p *Process) Signal(sig os.Signal) {
+	p.t.Helper()
+	if err := p.p.cmd.Process.Signal(sig); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
 // Exit waits for the server to exit by itself, and returns its exit code and the end of
 // what it printed.
 func (p *Process) Exit() (code int, printed string) {

@@ -97,6 +97,21 @@ func (s *Session) Crash(extra ...string) {
 	s.launch(extra)
 }
 
+// ExpectExit requires the server to exit by itself, with the status code, and leaves it
+// stopped.
+func (s *Session) ExpectExit(code int) {
+	select {
+	case <-s.proc.exited:
+	case <-time.After(stopTimeout):
+		s.Fail("the server was still running %v later: it should have exited", stopTimeout)
+	}
+	if got := s.proc.cmd.ProcessState.ExitCode(); got != code {
+		s.Fail("the server exited with status %d, not %d%s", got, code, s.proc.output.show())
+	}
+	s.closeConns()
+	s.proc = nil
+}
+
 // Kill ends the server with SIGKILL and leaves it stopped: for a server that could not stop
 // cleanly, as Redis cannot while a save it must make at shutdown fails.
 func (s *Session) Kill() {

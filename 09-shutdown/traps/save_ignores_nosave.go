@@ -1,0 +1,9 @@
+//go:build ignore
+
+// Exercise 3: saving whenever save points are set, so that SHUTDOWN NOSAVE saves all the same
+
+package main
+
+func (s *Server) finalSave(flags int) bool {
+	return len(s.config.RDB.SavePoints) > 0 || flags&shutdownSave != 0
+}
