@@ -2,6 +2,7 @@ package main
 
 import (
 	"byoredis/shared/redistest"
+	"byoredis/shared/resp"
 	"byoredis/shared/stages"
 	"net"
 	"os"
@@ -60,8 +61,7 @@ func TestExercise2WaitsForLaggingReplica(t *testing.T) {
 		caller, writer, reader := redistest.Dial(t, master.Addr()), redistest.Dial(t, master.Addr()), redistest.Dial(t, master.Addr())
 		caller.Do("SET", "k", "v") // the replica will not acknowledge it
 		caller.Send(cmd("SHUTDOWN"))
-		require.Eventually(t, func() bool { return infoField(t, master.Addr(), "server", "shutdown_in_milliseconds") != "" }, hangGuard, pollEvery,
-			"INFO shows the shutdown waiting for the replica")
+		requireShutdownWaiting(t, master.Addr())
 		writer.Send(cmd("SET", "held", "1"))
 		assert.Equal(t, "$1\r\nv\r\n", reader.RawReplyTo("GET", "k"), "reads are answered while writes wait")
 		assert.Equal(t, "+OK\r\n", reader.RawReplyTo("SHUTDOWN", "ABORT"))
@@ -98,7 +98,7 @@ func TestExercise2SecondSigintExitsAtOnce(t *testing.T) {
 		redistest.Dial(t, master.Addr()).Do("SET", "k", "v")
 
 		master.Signal(syscall.SIGINT)
-		require.Eventually(t, func() bool { return infoField(t, master.Addr(), "server", "shutdown_in_milliseconds") != "" }, hangGuard, pollEvery)
+		requireShutdownWaiting(t, master.Addr())
 		master.Signal(syscall.SIGINT)
 		code, printed := master.Exit()
 		assert.Equal(t, 1, code)
@@ -179,8 +179,7 @@ func TestExercise2OneLaggingReplicaIsEnough(t *testing.T) {
 		}, hangGuard, pollEvery)
 
 		redistest.Dial(t, master.Addr()).Send(cmd("SHUTDOWN"))
-		require.Eventually(t, func() bool { return infoField(t, master.Addr(), "server", "shutdown_in_milliseconds") != "" }, hangGuard, pollEvery,
-			"the shutdown waits for the replica that is behind")
+		requireShutdownWaiting(t, master.Addr())
 		require.Equal(t, "OK", redistest.Dial(t, master.Addr()).Do("SHUTDOWN", "ABORT").Str)
 		conn := redistest.Dial(t, master.Addr())
 		conn.Send(cmd("SHUTDOWN", "NOW"))
@@ -191,4 +190,22 @@ func TestExercise2OneLaggingReplicaIsEnough(t *testing.T) {
 		// sync at the end depends on when that came.
 		assert.Regexp(t, `[012] of 2 replicas are in sync when shutting down\.`, printed)
 	})
+}
+
+// requireShutdownWaiting waits until INFO shows a shutdown waiting for replicas
+// (shutdown_in_milliseconds), and fails at once if the server has exited instead.
+func requireShutdownWaiting(t *testing.T, addr string) {
+	var gone bool
+	require.Eventually(t, func() bool {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			gone = true
+			return true
+		}
+		defer conn.Close()
+		conn.Write([]byte(cmd("INFO", "server")))
+		info, err := resp.NewReplyReader(conn).ReadReply()
+		return err == nil && strings.Contains(info.Str, "shutdown_in_milliseconds:")
+	}, hangGuard, pollEvery)
+	require.False(t, gone, "the server exited: it did not wait for the replica that is behind")
 }

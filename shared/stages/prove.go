@@ -46,6 +46,9 @@ func RealRedis(t testing.TB) Target {
 func Prove(t *testing.T, step int, ours Target) {
 	for _, st := range For(step) {
 		t.Run(strings.ReplaceAll(st.ID(), "/", "-"), func(t *testing.T) {
+			// Each stage has servers, ports and a directory of its own, and spends most of its
+			// time waiting for processes to start and stop: stages run side by side.
+			t.Parallel()
 			t.Run("ours", func(t *testing.T) {
 				if err := Run(ours, st); err != nil {
 					t.Errorf("stage %s (%s):\n%v", st.ID(), st.Title, err)
