@@ -1,12 +1,14 @@
 package stages
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -62,16 +64,19 @@ func start(target Target, dir string, args []string) (*process, error) {
 	// A server of unknown make is ready when it answers. Accepting a connection is not
 	// enough: Redis listens before it has loaded (or created) its files, and the kernel
 	// accepts on its behalf. So try to connect until it works, then send an inline PING and
-	// wait for anything at all (+PONG, an echo, or a close) before the stage begins.
+	// wait for an answer (+PONG, an echo, or a close) before the stage begins; Redis's
+	// "-LOADING" means it is still reading its files, so ask again.
 	deadline := time.Now().Add(startTimeout)
 	for {
 		conn, err := net.DialTimeout("tcp", p.addr, time.Second)
 		if err == nil {
 			conn.SetDeadline(deadline)
 			conn.Write([]byte("PING\r\n"))
-			conn.Read(make([]byte, 1))
+			answer, _ := bufio.NewReader(conn).ReadString('\n')
 			conn.Close()
-			return p, nil
+			if !strings.HasPrefix(answer, "-LOADING") {
+				return p, nil
+			}
 		}
 		select {
 		case <-p.exited:
