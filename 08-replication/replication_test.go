@@ -327,3 +327,21 @@ func BenchmarkReplicationLag(b *testing.B) {
 		})
 	}
 }
+
+// A client blocked in WAIT for ever (timeout 0) does not keep the server from stopping: it
+// gets its answer, and Close returns.
+func TestCloseEndsWait(t *testing.T) {
+	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10})
+	addr := redistest.Start(t, srv)
+	conn := redistest.Dial(t, addr)
+	conn.Do("SET", "k", "v")
+	conn.Send(cmd("WAIT", "1", "0"))
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(hangGuard):
+		require.Fail(t, "Close still waits for the client blocked in WAIT")
+	}
+}

@@ -237,6 +237,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.replicaOf("", 0) // stop following a master, if we were
+	s.repl.close()     // and end the WAITs
 	s.running.Wait()
 	if s.aof != nil {
 		return s.aof.close()

@@ -40,6 +40,7 @@ type replication struct {
 	selected     bool // the stream has a SELECT since the last full resync
 	replicas     []*replicaLink
 	acked        *sync.Cond // signalled at every ACK, for WAIT
+	closed       bool       // the server is stopping: WAIT returns
 	// INFO stats: sync_full, sync_partial_ok, sync_partial_err.
 	fullSyncs, partialOK, partialErr int64
 }
@@ -279,6 +280,14 @@ func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 	slog.Info(fmt.Sprintf("Synchronization with replica %s:%d succeeded", link.addr, link.port))
 }
 
+// close wakes the clients blocked in WAIT, as the server stops: they answer what they have.
+func (r *replication) close() {
+	r.mu.Lock()
+	r.closed = true
+	r.acked.Broadcast()
+	r.mu.Unlock()
+}
+
 // dropReplica forgets a replica whose connection ended.
 func (r *replication) dropReplica(link *replicaLink) {
 	r.mu.Lock()
@@ -395,7 +404,7 @@ func waitCommand(c *client, args [][]byte) {
 	defer r.mu.Unlock()
 	for {
 		n := count()
-		if n >= want || timeout > 0 && !time.Now().Before(deadline) {
+		if n >= want || timeout > 0 && !time.Now().Before(deadline) || r.closed {
 			c.writer.Integer(n)
 			return
 		}

@@ -261,6 +261,7 @@ func (s *Server) stopServing(graceful bool) error {
 	}
 	s.mu.Unlock()
 	s.replicaOf("", 0) // stop following a master, if we were
+	s.repl.close()     // and end the WAITs
 	s.running.Wait()
 	var err error
 	if s.aof != nil {

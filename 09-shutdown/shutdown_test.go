@@ -138,12 +138,16 @@ func TestNoGoroutineOutlivesShutdown(t *testing.T) {
 	idle := redistest.Dial(t, addr)
 	idle.Do("PING")
 	fill(t, addr, 1000)
+	waiting := redistest.Dial(t, addr) // blocked in WAIT for ever: it must not hold the server
+	waiting.Do("SET", "k", "v")
+	waiting.Send(cmd("WAIT", "5", "0"))
 	caller := redistest.Dial(t, addr)
 	caller.Send(cmd("SHUTDOWN"))
 	caller.ExpectClosed()
 	require.NoError(t, <-served)
 	subscriber.ExpectClosed()
 	idle.ExpectClosed()
+	assert.LessOrEqual(t, waiting.RepliesBeforeClose(2), 1, "WAIT's answer at most, then the end")
 	// What remains is the test's own: the reader of the real replica's log, still running.
 	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("byoredis/shared/redistest.startRedisOn.func1"))
 }
