@@ -10,9 +10,11 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // Exercise 1: shutdown-on-sigterm and shutdown-on-sigint take Redis's words, with Redis's
@@ -208,4 +210,32 @@ func requireShutdownWaiting(t *testing.T, addr string) {
 		return err == nil && strings.Contains(info.Str, "shutdown_in_milliseconds:")
 	}, hangGuard, pollEvery)
 	require.False(t, gone, "the server exited: it did not wait for the replica that is behind")
+}
+
+// Exercise 2: Close in the middle of a shutdown that waits for a replica (one that never acknowledges)
+// stops the server all the same: the SHUTDOWN caller, the held write and the wait all end.
+func TestExercise2CloseDuringTheWait(t *testing.T) {
+	before := goleak.IgnoreCurrent()
+	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10})
+	addr := redistest.Start(t, srv)
+	replica := redistest.Dial(t, addr) // a replica that syncs and then says nothing
+	replica.Send(cmd("PSYNC", "?", "-1"))
+	caller, writer := redistest.Dial(t, addr), redistest.Dial(t, addr)
+	caller.Do("SET", "k", "v")
+	caller.Send(cmd("SHUTDOWN"))
+	requireShutdownWaiting(t, addr)
+	writer.Send(cmd("SET", "held", "1"))
+
+	closed := make(chan error, 1)
+	go func() { closed <- srv.Close() }()
+	select {
+	case err := <-closed:
+		require.NoError(t, err)
+	case <-time.After(hangGuard):
+		require.Fail(t, "Close waits for the shutdown in progress")
+	}
+	caller.RepliesBeforeClose(1)
+	writer.RepliesBeforeClose(1)
+	replica.Net().Close()
+	goleak.VerifyNone(t, before, goleak.IgnoreAnyFunction("byoredis/shared/redistest.startRedisOn.func1"))
 }

@@ -260,6 +260,7 @@ func (s *Server) stopServing(graceful bool) error {
 		}
 	}
 	s.mu.Unlock()
+	s.releaseWrites()  // writes held by a shutdown that Close cuts short
 	s.replicaOf("", 0) // stop following a master, if we were
 	s.repl.close()     // and end the WAITs
 	s.running.Wait()

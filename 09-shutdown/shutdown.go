@@ -185,7 +185,11 @@ func (s *Server) abortShutdown() bool {
 		sd.mu.Unlock()
 		return false
 	}
-	close(sd.abort)
+	select {
+	case <-sd.abort: // Close got there first
+	default:
+		close(sd.abort)
+	}
 	sd.mu.Unlock()
 	s.cancelShutdown(errShutdownFailed)
 	slog.Info("Shutdown manually aborted.")
@@ -205,6 +209,30 @@ func (s *Server) startWrite() bool {
 }
 
 func (s *Server) writeDone() { s.shutdown.writesMu.RUnlock() }
+
+// releaseWrites lets held writes go on (an exiting server drops them), and the SHUTDOWN
+// callers and the wait for replicas end: no goroutine stays blocked when Close stops the
+// server in the middle of a shutdown.
+func (s *Server) releaseWrites() {
+	sd := s.shutdown
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	if sd.abort != nil && !sd.exiting.Load() { // a shutdown waiting for replicas stops waiting
+		select {
+		case <-sd.abort:
+		default:
+			close(sd.abort)
+		}
+	}
+	for _, done := range sd.waiting { // their connections are closing
+		done <- nil
+	}
+	sd.waiting = nil
+	if sd.paused {
+		sd.paused = false
+		sd.writesMu.Unlock()
+	}
+}
 
 // stopping reports whether the server is stopping for good.
 func (s *Server) stopping() bool { return s.shutdown.exiting.Load() }
@@ -239,8 +267,10 @@ func (s *Server) exit() {
 		done <- nil
 	}
 	sd.waiting = nil
-	sd.paused = false
-	sd.writesMu.Unlock() // the held writes see exiting, and are dropped
+	if sd.paused {
+		sd.paused = false
+		sd.writesMu.Unlock() // the held writes see exiting, and are dropped
+	}
 	sd.mu.Unlock()
 	s.stopServing(true)
 }
