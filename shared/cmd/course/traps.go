@@ -86,6 +86,24 @@ func proveTraps(stepDir string, runs int) bool {
 		for _, n := range caught {
 			failedRuns = max(failedRuns, n)
 		}
+		ended := map[string]int{} // test -> runs it finished, passed or failed
+		for _, name := range append(append([]string{}, r.passed...), r.failed...) {
+			if !strings.Contains(name, "/") {
+				ended[name]++
+			}
+		}
+		mostEnded := 0
+		for _, n := range ended {
+			mostEnded = max(mostEnded, n)
+		}
+		// A trap that crashes the test binary (a panic in the server) ends the runs at once:
+		// the run it crashed in failed, and the later runs never started. Every run that
+		// happened failed, so it is caught.
+		crashed := !r.exitOK && failedRuns > 0 && failedRuns == mostEnded && mostEnded < runs
+		ranBeforeCrash := failedRuns
+		if crashed {
+			failedRuns = runs
+		}
 		switch {
 		case len(r.passed)+len(r.failed) == 0:
 			ok = false
@@ -100,8 +118,12 @@ func proveTraps(stepDir string, runs int) bool {
 				tests = append(tests, t)
 			}
 			sort.Strings(tests)
-			fmt.Printf("  ✓  %s trap %s (exercise %d: %s): caught by %s, %d of %d runs\n",
-				stepDir, name, tr.exercise, tr.pitfall, strings.Join(tests, ", "), runs, runs)
+			how := fmt.Sprintf("%d of %d runs", runs, runs)
+			if crashed {
+				how = fmt.Sprintf("in each of the %d runs before the test binary crashed", ranBeforeCrash)
+			}
+			fmt.Printf("  ✓  %s trap %s (exercise %d: %s): caught by %s, %s\n",
+				stepDir, name, tr.exercise, tr.pitfall, strings.Join(tests, ", "), how)
 		}
 	}
 	return ok
