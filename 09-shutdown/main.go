@@ -96,17 +96,15 @@ func main() {
 	}
 
 	srv.shutdownTimeout.Store(*shutdownTimeout)
-	for name, value := range map[string]*string{"shutdown-on-sigterm": onSigterm, "shutdown-on-sigint": onSigint} {
-		flags, err := parseShutdownFlags(*value)
+	signalFlags := func(name, value string) int32 {
+		flags, err := parseShutdownFlags(value)
 		if err != nil {
-			fatalConfig(name, *value, err)
+			fatalConfig(name, value, err)
 		}
-		if name == "shutdown-on-sigterm" {
-			srv.onSigterm.Store(int32(flags))
-		} else {
-			srv.onSigint.Store(int32(flags))
-		}
+		return int32(flags)
 	}
+	srv.onSigterm.Store(signalFlags("shutdown-on-sigterm", *onSigterm))
+	srv.onSigint.Store(signalFlags("shutdown-on-sigint", *onSigint))
 
 	// SIGTERM and SIGINT (Ctrl-C) shut down as SHUTDOWN does, with shutdown-on-sigterm's and
 	// shutdown-on-sigint's flags. A second SIGINT during a shutdown exits at once, as in
