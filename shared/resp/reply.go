@@ -131,6 +131,46 @@ func (r *ReplyReader) read() (Value, error) {
 	return next, err
 }
 
+// Skip reads one complete reply and returns its kind, without building it or keeping its
+// bytes: a load generator counts replies and errors, and keeps nothing. An attribute is
+// skipped with the reply it describes.
+func (r *ReplyReader) Skip() (Kind, error) {
+	r.raw = r.raw[:0]
+	line, err := r.line()
+	if err != nil {
+		return 0, err
+	}
+	if len(line) == 0 {
+		return 0, errors.New("resp: empty reply line")
+	}
+	kind := Kind(line[0])
+	n, _ := ParseInt(line[1:])
+	switch kind {
+	case BulkString, BlobError, Verbatim:
+		if n >= 0 {
+			if _, err := r.br.Discard(int(n) + 2); err != nil {
+				return kind, noEOF(err)
+			}
+		}
+	case Array, Set, Push, Map, Attribute:
+		if kind == Map || kind == Attribute {
+			n *= 2
+		}
+		for range max(n, 0) {
+			if _, err := r.Skip(); err != nil {
+				return kind, noEOF(err)
+			}
+		}
+		if kind == Attribute {
+			return r.Skip()
+		}
+	}
+	if kind == BlobError {
+		kind = Error
+	}
+	return kind, nil
+}
+
 // readBlob reads the body of "$<len>", "!<len>" or "=<len>"; len -1 is RESP2's null bulk.
 func (r *ReplyReader) readBlob(v *Value, length string) error {
 	n, err := strconv.Atoi(length)

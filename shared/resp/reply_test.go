@@ -62,3 +62,21 @@ func TestValueString(t *testing.T) {
 	v := Value{Kind: Array, Elems: []Value{{Kind: BulkString, Str: "a"}, {Kind: Integer, Int: 2}, {IsNull: true}, {Kind: Error, Str: "ERR x"}}}
 	assert.Equal(t, `["a", (integer) 2, (nil), (error) ERR x]`, v.String())
 }
+
+// Skip reads past each reply whole, of every type, nested and with attributes, and reports
+// its kind: the next ReadReply starts on the next reply.
+func TestReplyReaderSkip(t *testing.T) {
+	replies := "+OK\r\n-ERR no\r\n:42\r\n$5\r\nhello\r\n$-1\r\n*2\r\n$1\r\na\r\n*1\r\n:1\r\n*-1\r\n" +
+		"%1\r\n+k\r\n$1\r\nv\r\n|1\r\n+key-popularity\r\n:1\r\n$2\r\nhi\r\n>2\r\n+message\r\n$1\r\nm\r\n!3\r\nbad\r\n_\r\n+next\r\n"
+	r := NewReplyReader(strings.NewReader(replies))
+	for _, want := range []Kind{SimpleString, Error, Integer, BulkString, BulkString, Array, Array, Map, BulkString, Push, Error, Null} {
+		kind, err := r.Skip()
+		require.NoError(t, err)
+		assert.Equal(t, want, kind)
+	}
+	v, err := r.ReadReply()
+	require.NoError(t, err)
+	assert.Equal(t, "next", v.Str)
+	_, err = NewReplyReader(strings.NewReader("$5\r\nhel")).Skip()
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+}

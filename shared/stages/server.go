@@ -92,6 +92,31 @@ func start(target Target, dir string, args []string) (*process, error) {
 	}
 }
 
+// Running is a server started outside a test, by a tool (the benchmark): its address, its
+// process, and how to stop it.
+type Running struct{ p *process }
+
+// Start starts target in dir with --port N and args, and waits until it answers.
+func Start(target Target, dir string, args ...string) (*Running, error) {
+	p, err := start(target, dir, args)
+	if err != nil {
+		return nil, err
+	}
+	return &Running{p}, nil
+}
+
+// Addr is the server's address, host:port.
+func (r *Running) Addr() string { return r.p.addr }
+
+// PID is the server's process ID (the shell that starts it execs it).
+func (r *Running) PID() int { return r.p.cmd.Process.Pid }
+
+// Stop shuts the server down with SIGTERM, and kills it if it has not exited in 5 s.
+func (r *Running) Stop() error { return r.p.stop() }
+
+// Printed is the end of what the server printed.
+func (r *Running) Printed() string { return r.p.output.show() }
+
 // stop asks the server to shut down (SIGTERM, as an operator would), and kills it if it is
 // still running after stopTimeout.
 func (p *process) stop() error {

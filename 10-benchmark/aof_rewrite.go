@@ -1,0 +1,204 @@
+package main
+
+import (
+	"bufio"
+	"byoredis/shared/resp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// BGREWRITEAOF: the incr files only grow (a counter incremented a million times is a million
+// INCRs), so from time to time the log is rewritten as the shortest list of commands that
+// rebuilds the dataset: one SET per key, and a PEXPIREAT for each key with an expiry.
+//
+// Redis forks: the child process writes the new base file from its copy-on-write view of
+// memory while the parent keeps serving. Go cannot fork a running program, so this server
+// copies the keyspace map while holding the lock: values are never changed in place, so the
+// copy shares them and costs one map entry per key (step 06's guide measures it). Either way
+// the rewrite works from a snapshot taken at one instant, and every write after that instant
+// goes to a new incr file. When the new base is on disk, the manifest is swapped to "new base
+// + the incr files since the snapshot" in one atomic rename. A crash at any moment leaves a
+// manifest that describes all the data: either the old files plus the new incr, or the new.
+func bgrewriteaof(c *client, args [][]byte) {
+	switch err := c.server.startRewrite(); {
+	case errors.Is(err, errRewriteInProgress):
+		c.writer.Error("ERR Background append only file rewriting already in progress")
+	case err != nil:
+		c.writer.Error("ERR " + err.Error())
+	default:
+		c.writer.SimpleString("Background append only file rewriting started")
+	}
+}
+
+var errRewriteInProgress = errors.New("rewrite in progress")
+
+// startRewrite takes the snapshot and opens the new incr file, then writes the new base in
+// the background.
+func (s *Server) startRewrite() error {
+	a := s.aof
+	if a == nil {
+		return errors.New("the append only file is off (start the server with --appendonly yes)")
+	}
+	var snapshot map[string]entry
+	var err error
+	var baseSeq int64
+	s.store.Write(func(k *Keyspace) { // no command runs while the files switch and the map is copied
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		if a.rewriting {
+			err = errRewriteInProgress
+			return
+		}
+		if err = a.switchIncr(); err != nil {
+			return
+		}
+		snapshot = make(map[string]entry, len(k.store.entries))
+		for key, e := range k.store.entries {
+			snapshot[key] = e
+		}
+		baseSeq = a.manifest.base.seq + 1
+		a.rewriting = true
+	})
+	if err != nil {
+		return err
+	}
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		if err := a.finishRewrite(snapshot, baseSeq); err != nil {
+			slog.Error("background AOF rewrite failed", "err", err)
+		}
+	}()
+	return nil
+}
+
+// switchIncr makes everything logged so far durable in the current incr file, then opens the
+// next incr file and records it in the manifest. Called with a.mu held.
+func (a *appendOnlyFile) switchIncr() error {
+	for a.writing {
+		a.idle.Wait()
+	}
+	if _, err := a.incr.Write(a.pending); err != nil {
+		return err
+	}
+	if err := a.incr.Sync(); err != nil {
+		return err
+	}
+	a.pending = nil
+	a.written, a.synced = a.logged, a.logged
+	last := a.manifest.incrs[len(a.manifest.incrs)-1]
+	next := aofFile{a.fileName(last.seq+1, "incr"), last.seq + 1}
+	file, err := a.openIncr(next.name)
+	if err != nil {
+		return err
+	}
+	updated := a.manifest
+	updated.incrs = append(append([]aofFile{}, a.manifest.incrs...), next)
+	if err := writeFileAtomically(a.manifestPath(), []byte(updated.String())); err != nil {
+		file.Close()
+		os.Remove(filepath.Join(a.dir, next.name))
+		return err
+	}
+	slog.Info("creating AOF incr file on background rewrite", "file", next.name)
+	a.incr.Close()
+	a.incr, a.incrSize, a.manifest, a.selected = file, 0, updated, false
+	return nil
+}
+
+// finishRewrite writes the snapshot as the new base file and swaps the manifest to it.
+func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64) (err error) {
+	defer func() {
+		if err != nil {
+			a.mu.Lock()
+			a.rewriting, a.lastRewriteStatus = false, "err"
+			a.idle.Broadcast()
+			a.mu.Unlock()
+		}
+	}()
+	base := aofFile{a.fileName(baseSeq, "base"), baseSeq}
+	temp := filepath.Join(a.dir, fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))
+	var size int64
+	if a.config.RDBPreamble {
+		err = writeFileSynced(temp, func(f *os.File) error {
+			return writeRDB(f, snapshot, time.Now().UnixMilli(), rdbOptions{compression: true, checksum: true, aofBase: true})
+		})
+		if info, statErr := os.Stat(temp); err == nil && statErr == nil {
+			size = info.Size()
+		}
+	} else {
+		size, err = writeBase(temp, snapshot)
+	}
+	if err != nil {
+		os.Remove(temp)
+		return err
+	}
+	if err := os.Rename(temp, filepath.Join(a.dir, base.name)); err != nil {
+		return err
+	}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	// The new base replaces the old base and every incr file but the one opened at the
+	// snapshot (and any after it: there are none, as one rewrite runs at a time).
+	old := append([]aofFile{a.manifest.base}, a.manifest.incrs[:len(a.manifest.incrs)-1]...)
+	updated := manifest{base: base, incrs: a.manifest.incrs[len(a.manifest.incrs)-1:]}
+	if err := writeFileAtomically(a.manifestPath(), []byte(updated.String())); err != nil {
+		return err
+	}
+	a.manifest = updated
+	for _, f := range old {
+		if f.name != "" {
+			a.currentSize -= a.sizeOf(f.name) // the old base and incr files no longer count...
+			os.Remove(filepath.Join(a.dir, f.name))
+		}
+	}
+	a.currentSize += size // ...the new base does
+	a.baseSize = size
+	a.rewriting, a.lastRewriteStatus = false, "ok"
+	a.rewrites++
+	a.idle.Broadcast() // for anyone waiting for the rewrite to end
+	slog.Info("background AOF rewrite finished successfully", "base", base.name, "bytes", size)
+	return syncDir(a.dir)
+}
+
+// writeBase writes a keyspace snapshot as commands, the way Redis's rewrite writes a RESP
+// base: SELECT 0, then SET for every key and PEXPIREAT for every key with an expiry. Keys
+// that have already expired are left out. The file is fsynced before it is used.
+func writeBase(path string, snapshot map[string]entry) (int64, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	w := bufio.NewWriterSize(f, 1<<20)
+	var size int64
+	write := func(args ...[]byte) {
+		buf := resp.AppendCommand(nil, args...)
+		size += int64(len(buf))
+		w.Write(buf)
+	}
+	now := time.Now().UnixMilli()
+	if len(snapshot) > 0 {
+		write([]byte("SELECT"), []byte("0"))
+	}
+	for key, e := range snapshot {
+		if e.expireAt != 0 && e.expireAt < now {
+			continue
+		}
+		write([]byte("SET"), []byte(key), e.value)
+		if e.expireAt != 0 {
+			write([]byte("PEXPIREAT"), []byte(key), itoa(e.expireAt))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Sync(); err != nil {
+		return 0, err
+	}
+	return size, f.Close()
+}

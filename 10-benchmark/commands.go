@@ -1,0 +1,165 @@
+package main
+
+import (
+	"strings"
+	"time"
+)
+
+// command is one entry of the command table.
+type command struct {
+	name string // lower case, as Redis spells it in errors; "client|id" for a subcommand
+	// arity counts the arguments, the command name included: N > 0 means exactly N,
+	// N < 0 means at least -N. It is Redis's own convention (see COMMAND INFO).
+	arity   int
+	handler func(c *client, args [][]byte)
+	// subcommands, for a container command such as CLIENT: CLIENT ID, CLIENT SETNAME...
+	// A container with a handler also runs alone (COMMAND with no subcommand).
+	subcommands map[string]*command
+	// info is what COMMAND INFO and COMMAND DOCS report: nothing here runs the command,
+	// but clients and tools read it (see command_table.go).
+	info commandInfo
+	// writes is set for commands flagged "write": their replies wait for the append-only file.
+	writes bool
+}
+
+// execute looks the command up, checks its arity, and runs it.
+func (c *client) execute(args [][]byte) {
+	cmd, ok := commands[strings.ToLower(string(args[0]))]
+	if !ok {
+		c.writer.Error(unknownCommand(args))
+		return
+	}
+	if !cmd.arityAllows(len(args)) {
+		c.server.commandStats[cmd].rejected.Add(1)
+		c.writer.Error(wrongArity(cmd))
+		return
+	}
+	if cmd.subcommands != nil && (len(args) > 1 || cmd.handler == nil) {
+		sub, ok := cmd.subcommands[strings.ToLower(string(args[1]))]
+		if !ok {
+			c.writer.Error("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(cmd.name) + " HELP.")
+			return
+		}
+		if !sub.arityAllows(len(args)) {
+			c.server.commandStats[sub].rejected.Add(1)
+			c.writer.Error(wrongArity(sub))
+			return
+		}
+		cmd = sub
+	}
+	// Redis refuses writes, and PING, while it cannot persist them (processCommand in
+	// server.c).
+	if cmd.writes || cmd.name == "ping" {
+		if refusal := c.server.diskError(); refusal != "" {
+			c.server.commandStats[cmd].rejected.Add(1)
+			c.writer.Error(refusal)
+			return
+		}
+	}
+	// A replica takes writes from its master only (processCommand in server.c).
+	if cmd.writes && c.master == nil && c.server.store.replica.Load() {
+		c.server.commandStats[cmd].rejected.Add(1)
+		c.writer.Error("READONLY You can't write against a read only replica.")
+		return
+	}
+	// A RESP2 client with subscriptions reads messages on the same connection as replies, so
+	// only the commands that manage the subscriptions may run (processCommand in server.c).
+	// RESP3 tells messages from replies by their type, and has no such limit.
+	if c.subscriptionCount.Load() > 0 && !c.resp3.Load() && !cmd.allowedWhileSubscribed() {
+		c.server.commandStats[cmd].rejected.Add(1)
+		c.writer.Error("ERR Can't execute '" + cmd.name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		return
+	}
+	// A shutdown holds writes (shutdown.go); one that stops the server drops them.
+	if cmd.writes {
+		if !c.server.startWrite() {
+			c.closing = true
+			return
+		}
+		defer c.server.writeDone()
+	}
+	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
+	start, errorsBefore := time.Now(), c.errorReplies
+	cmd.handler(c, args)
+	stats := c.server.commandStats[cmd]
+	stats.usec.Add(time.Since(start).Microseconds())
+	stats.calls.Add(1)
+	if c.errorReplies > errorsBefore {
+		stats.failed.Add(1)
+	}
+	c.server.stats.commandsProcessed.Add(1)
+	if cmd.writes {
+		c.writeOffset = c.server.repl.currentOffset() // what WAIT waits for
+	}
+	if aof := c.server.aof; aof != nil {
+		// The reply may depend on anything logged so far: this client's write, or another
+		// client's write that this command read. It leaves once the file holds all of it.
+		c.logged = aof.offset()
+	}
+}
+
+// diskError is why write commands are refused, in Redis's words
+// (writeCommandsDeniedByDiskError in server.c), or "" while they are accepted.
+func (s *Server) diskError() string {
+	if s.stopWritesOnBgsaveError.Load() && len(s.config.RDB.SavePoints) > 0 && s.bgsaveFailed.Load() {
+		return errBgsaveFailed
+	}
+	if s.aof != nil {
+		if err := s.aof.writeError(); err != nil {
+			// The C library's words for the reason: "No space left on device".
+			return "MISCONF Errors writing to the AOF file: " + strerror(err)
+		}
+	}
+	return ""
+}
+
+func (cmd *command) allowedWhileSubscribed() bool {
+	switch cmd.name {
+	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
+}
+
+func (cmd *command) arityAllows(n int) bool {
+	if cmd.arity > 0 {
+		return n == cmd.arity
+	}
+	return n >= -cmd.arity
+}
+
+// Error replies used by more than one command, with Redis's exact texts.
+const (
+	errSyntax = "ERR syntax error"
+	errNotInt = "ERR value is not an integer or out of range"
+)
+
+func wrongArity(cmd *command) string {
+	return "ERR wrong number of arguments for '" + cmd.name + "' command"
+}
+
+// unknownCommand builds Redis's error for a command it does not know, quoting the name as
+// sent and the arguments until 128 characters of them are shown:
+//
+//	ERR unknown command 'FOO', with args beginning with: 'bar' 'baz'
+func unknownCommand(args [][]byte) string {
+	var quoted strings.Builder
+	for _, arg := range args[1:] {
+		if quoted.Len() >= 128 {
+			break
+		}
+		quoted.WriteString("'" + truncate(string(arg), 128-quoted.Len()) + "' ")
+	}
+	return "ERR unknown command '" + truncate(string(args[0]), 128) + "', with args beginning with: " + quoted.String()
+}
+
+// truncate cuts s to at most n bytes, and at a NUL byte as C's "%.*s" does.
+func truncate(s string, n int) string {
+	if i := strings.IndexByte(s, 0); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > n {
+		s = s[:n]
+	}
+	return s
+}

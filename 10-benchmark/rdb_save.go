@@ -1,0 +1,264 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// RDBConfig holds the snapshot settings, named after Redis's directives.
+type RDBConfig struct {
+	Dir         string      // dir
+	FileName    string      // dbfilename
+	SavePoints  []savePoint // save "3600 1 300 100": snapshot when either point is reached
+	Compression bool        // rdbcompression
+	Checksum    bool        // rdbchecksum
+	// stop-writes-on-bgsave-error: refuse writes while the last background save failed
+	// (and save points are set), so that nobody goes on writing to a server that cannot
+	// persist without noticing.
+	StopWritesOnBgsaveError bool
+}
+
+// bgsaveRetryDelay is how long a failed background save holds off the next one that a save
+// point would start (Redis's CONFIG_BGSAVE_RETRY_DELAY): a full disk is not retried, with a
+// copy of the whole keyspace, every second.
+const bgsaveRetryDelay = 5 // seconds
+
+// errBgsaveFailed is what Redis refuses writes with while stop-writes-on-bgsave-error holds.
+const errBgsaveFailed = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
+	"Commands that may modify the data set are disabled, because this instance is configured to report errors during writes " +
+	"if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+// savePoint is one "seconds changes" pair of the save directive: take a snapshot if at least
+// changes writes happened and seconds have passed since the last snapshot.
+type savePoint struct{ seconds, changes int64 }
+
+// parseSavePoints reads the save directive: pairs of numbers, or "" for no snapshots.
+func parseSavePoints(s string) ([]savePoint, error) {
+	fields := strings.Fields(s)
+	if len(fields)%2 != 0 {
+		return nil, fmt.Errorf("invalid save parameters %q", s)
+	}
+	var points []savePoint
+	for i := 0; i < len(fields); i += 2 {
+		seconds, err1 := strconv.ParseInt(fields[i], 10, 64)
+		changes, err2 := strconv.ParseInt(fields[i+1], 10, 64)
+		if err1 != nil || err2 != nil || seconds < 1 || changes < 0 {
+			return nil, fmt.Errorf("invalid save parameters %q", s)
+		}
+		points = append(points, savePoint{seconds, changes})
+	}
+	return points, nil
+}
+
+func formatSavePoints(points []savePoint) string {
+	var parts []string
+	for _, p := range points {
+		parts = append(parts, fmt.Sprintf("%d %d", p.seconds, p.changes))
+	}
+	return strings.Join(parts, " ")
+}
+
+func (s *Server) rdbPath() string { return filepath.Join(s.config.RDB.Dir, s.config.RDB.FileName) }
+
+// loadRDB loads the dump file at start, if there is one.
+func (s *Server) loadRDB() error {
+	f, err := os.Open(s.rdbPath())
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	start := time.Now()
+	keys, err := readRDB(f, start.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("loading %s: %w", s.rdbPath(), err)
+	}
+	s.store.replaceAll(keys)
+	slog.Info("DB loaded from disk", "keys", len(keys), "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// snapshot copies the keyspace map under the lock, and resets the count of changes since the
+// last save. Values are never changed in place, so the copy shares them: the cost is one map
+// entry per key, paid while the lock is held (see GUIDE.md for how Redis uses fork instead).
+func (s *Server) snapshot() (map[string]entry, int64) {
+	var copied map[string]entry
+	var dirty int64
+	s.store.Write(func(k *Keyspace) {
+		copied = make(map[string]entry, len(k.store.entries))
+		for key, e := range k.store.entries {
+			copied[key] = e
+		}
+		dirty = k.store.dirty
+	})
+	return copied, dirty
+}
+
+// saveRDB writes a snapshot to the dump file so that a crash at any moment leaves either the
+// old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
+// the directory.
+func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error {
+	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
+	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
+	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })
+	if err == nil {
+		err = os.Rename(temp, s.rdbPath())
+	}
+	if err == nil {
+		err = syncDir(s.config.RDB.Dir)
+	}
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if err != nil {
+		os.Remove(temp)
+		slog.Error("saving the DB failed", "err", err)
+		return err
+	}
+	// A save that succeeds, SAVE or BGSAVE, clears a background save's failure; a SAVE that
+	// fails does not set it (rdbSave in rdb.c).
+	s.lastSave = time.Now()
+	s.bgsaveFailed.Store(false)
+	s.store.Write(func(k *Keyspace) { k.store.dirty -= dirtyAtSnapshot }) // changes made since the snapshot still count
+	slog.Info("DB saved on disk", "keys", len(snapshot))
+	return nil
+}
+
+// writeFileSynced creates path, lets write fill it, and fsyncs and closes it.
+func writeFileSynced(path string, write func(f *os.File) error) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// SAVE: write a snapshot now, and reply when it is on disk.
+func save(c *client, args [][]byte) {
+	s := c.server
+	s.saveMu.Lock()
+	busy := s.saving
+	if !busy {
+		s.saves++
+	}
+	s.saveMu.Unlock()
+	if busy {
+		c.writer.Error("ERR Background save already in progress")
+		return
+	}
+	snapshot, dirty := s.snapshot()
+	if err := s.saveRDB(snapshot, dirty); err != nil {
+		c.writer.Error("ERR")
+		return
+	}
+	c.writer.SimpleString("OK")
+}
+
+// BGSAVE: write a snapshot in the background.
+func bgsave(c *client, args [][]byte) {
+	if len(args) > 2 || len(args) == 2 && !strings.EqualFold(string(args[1]), "SCHEDULE") {
+		c.writer.Error(errSyntax)
+		return
+	}
+	if !c.server.startBackgroundSave() {
+		c.writer.Error("ERR Background save already in progress")
+		return
+	}
+	c.writer.SimpleString("Background saving started")
+}
+
+// startBackgroundSave takes a snapshot and writes it in a goroutine, unless a save is
+// already running.
+func (s *Server) startBackgroundSave() bool {
+	s.saveMu.Lock()
+	if s.saving {
+		s.saveMu.Unlock()
+		return false
+	}
+	s.saving = true
+	s.saves++
+	s.lastBgsaveTry = time.Now()
+	s.saveMu.Unlock()
+	snapshot, dirty := s.snapshot()
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		if err := s.saveRDB(snapshot, dirty); err != nil {
+			slog.Warn("Background saving error")
+			s.bgsaveFailed.Store(true)
+		}
+		s.saveMu.Lock()
+		s.saving = false
+		s.saveDone.Broadcast()
+		s.saveMu.Unlock()
+	}()
+	return true
+}
+
+// LASTSAVE: the Unix time of the last successful save.
+func lastsave(c *client, args [][]byte) {
+	c.server.saveMu.Lock()
+	defer c.server.saveMu.Unlock()
+	c.writer.Integer(c.server.lastSave.Unix())
+}
+
+// savePointReached reports whether a save point's time and changes have both been reached,
+// and no failed background save holds off the next one. Like Redis's serverCron, it counts
+// in whole seconds: "save 60 1" saves once more than 60 of them have passed.
+func (s *Server) savePointReached(now time.Time) bool {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	if s.saving || s.bgsaveFailed.Load() && now.Unix()-s.lastBgsaveTry.Unix() <= bgsaveRetryDelay {
+		return false
+	}
+	dirty := s.store.changes()
+	for _, p := range s.config.RDB.SavePoints {
+		if dirty >= p.changes && now.Unix()-s.lastSave.Unix() > p.seconds && dirty > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// saveLoop checks the save points once a second, as Redis's serverCron does, until stop.
+func (s *Server) saveLoop(stop <-chan struct{}) {
+	ticker := time.NewTicker(time.Second)
+	defer ticker.Stop()
+	for {
+		select {
+		case now := <-ticker.C:
+			if s.savePointReached(now) {
+				slog.Info("save point reached: saving")
+				s.startBackgroundSave()
+			}
+		case <-stop:
+			return
+		}
+	}
+}
+
+// Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
+// disk does not bring back the data after a restart.
+func (s *Server) saveAfterFlushall() {
+	if len(s.config.RDB.SavePoints) == 0 {
+		return
+	}
+	snapshot, dirty := s.snapshot()
+	s.saveRDB(snapshot, dirty)
+}

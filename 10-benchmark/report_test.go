@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"image/png"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"byoredis/shared/stages"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func sampleReport() *Report {
+	load := &Workload{Conns: 50, Pipeline: 1, Mix: []string{"set", "get"}, Keyspace: 100, Value: 16, Duration: time.Second}
+	latency := []Percentile{{0, 0.1}, {50, 0.4}, {90, 0.8}, {99, 1.5}, {99.9, 3}, {100, 7.5}}
+	outcome := Outcome{
+		Scenario: Scenario{Name: "set-get-p1", Title: "SET and GET", Load: load},
+		Latency:  map[string][]Percentile{"redis": latency, "ours": latency},
+	}
+	for round, figures := range [][2]float64{{70_000, 63_000}, {71_000, 70_000}, {50_000, 47_000}} {
+		outcome.Measurements = append(outcome.Measurements,
+			Measurement{Server: "redis", Round: round + 1, Metrics: map[string]float64{"throughput": figures[0], "p99_ms": 1.25}},
+			Measurement{Server: "ours", Round: round + 1, Metrics: map[string]float64{"throughput": figures[1], "p99_ms": 1.5}})
+	}
+	contenders := []Contender{{Name: "redis"}, {Name: "ours"}}
+	outcome.Ratios = ratios(outcome.Measurements, contenders)
+	memory := Outcome{Scenario: Scenario{Name: "memory", Title: "RSS per key"}, Measurements: []Measurement{
+		{Server: "redis", Round: 1, Metrics: map[string]float64{"rss_per_key_bytes": 113}},
+		{Server: "ours", Round: 1, Failure: "the server exited"},
+	}}
+	return &Report{Started: time.Now(), Rounds: 3, Machine: Machine{CPUs: 2, GoVersion: "go"}, Contenders: contenders,
+		Outcomes: []Outcome{outcome, memory}}
+}
+
+// The HTML report shows the JSON's figures (each server's median over the rounds, and its
+// ratio), and its charts are PNG images that decode.
+func TestHTMLReportAgreesWithTheJSON(t *testing.T) {
+	dir := t.TempDir()
+	report := sampleReport()
+	require.NoError(t, report.WriteJSON(filepath.Join(dir, "report.json")))
+	require.NoError(t, report.WriteHTML(filepath.Join(dir, "report.html")))
+
+	var fromJSON Report
+	data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &fromJSON))
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+
+	cells := regexp.MustCompile(`data-server="([^"]+)" data-metric="([^"]+)" data-median="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	require.Len(t, cells, 5, "throughput and p99 of both servers, and Redis's memory (ours failed)")
+	for _, cell := range cells {
+		shown, err := strconv.ParseFloat(cell[3], 64)
+		require.NoError(t, err)
+		var values []float64
+		for _, o := range fromJSON.Outcomes {
+			for _, m := range o.Measurements {
+				if v, ok := m.Metrics[cell[2]]; ok && m.Server == cell[1] {
+					values = append(values, v)
+				}
+			}
+		}
+		assert.Equal(t, median(values), shown, "%s %s", cell[1], cell[2])
+	}
+	assert.Contains(t, string(page), `data-server="redis" data-metric="throughput" data-median="70000"`, "the median of 70,000, 71,000 and 50,000")
+	assert.Contains(t, string(page), `data-server="ours" data-metric="throughput" data-median="63000"`, "the median of 63,000, 70,000 and 47,000")
+	ratio := regexp.MustCompile(`data-ratio="([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	require.Len(t, ratio, 2)
+	for _, r := range ratio {
+		shown, _ := strconv.ParseFloat(r[1], 64)
+		json := fromJSON.Outcomes[0].Ratios["ours"]
+		assert.True(t, shown == json["throughput"].Median || shown == json["p99_ms"].Median, "ratio %v is in the JSON", shown)
+	}
+	assert.Contains(t, string(page), "round 1, ours: the server exited")
+
+	images := regexp.MustCompile(`src="data:image/png;base64,([^"]+)"`).FindAllStringSubmatch(string(page), -1)
+	require.Len(t, images, 2, "the throughput chart, and set-get-p1's latency chart")
+	for _, img := range images {
+		raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(img[1]))
+		require.NoError(t, err)
+		picture, err := png.Decode(bytes.NewReader(raw))
+		require.NoError(t, err)
+		assert.Greater(t, picture.Bounds().Dx(), 500)
+	}
+	assert.NotContains(t, string(page), "http", "the report opens offline: nothing to fetch")
+}
+
+// The table shows each server's median, its paired ratio, and the rounds that failed.
+func TestTableShowsMediansRatiosAndFailures(t *testing.T) {
+	table := sampleReport().Table()
+	assert.Contains(t, table, "set-get-p1: SET and GET")
+	assert.Contains(t, table, "70000")
+	assert.Contains(t, table, "63000 (")
+	assert.Contains(t, table, "round 1, ours: the server exited")
+}
+
+// Side by side against real Redis: every round of every scenario measures both servers,
+// this step's server among them, and the ratios pair them.
+func TestBenchmarkAgainstRealRedis(t *testing.T) {
+	redis := stages.RealRedis(t)
+	contenders := []Contender{
+		{Name: "redis", Target: redis, Args: []string{"--save", "", "--appendonly", "no"}},
+		{Name: "10-benchmark", Target: stages.ThisServer(t), Args: []string{"--save", ""}, Step: 10},
+	}
+	all := defaultScenarios(Options{Conns: 4, Duration: 100 * time.Millisecond, Keys: 5000})
+	for _, sc := range all {
+		if sc.Name == "bgsave-latency" {
+			continue // a fixed rate: exercise 1
+		}
+		t.Run(sc.Name, func(t *testing.T) {
+			sc.RedisBenchmark = nil
+			o := compareScenario(context.Background(), sc, contenders, 2, func(string) {})
+			require.Len(t, o.Measurements, 4, "2 rounds of 2 servers")
+			for i, m := range o.Measurements {
+				assert.Equal(t, contenders[i%2].Name, m.Server, "the servers take turns")
+				assert.Equal(t, i/2+1, m.Round)
+				assert.Empty(t, m.Failure, "%s, round %d", m.Server, m.Round)
+				if sc.Load != nil {
+					assert.Positive(t, m.Metrics["throughput"])
+				}
+			}
+			if sc.Load != nil {
+				assert.Contains(t, o.Ratios["10-benchmark"], "throughput")
+				assert.Len(t, o.Latency, 2)
+			}
+		})
+	}
+}
+
+// redis-benchmark's CSV (7.0) becomes a figure per test.
+func TestRedisBenchmarkCSV(t *testing.T) {
+	out := `"test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
+"SET","72254.34","0.362","0.096","0.351","0.519","0.687","1.783"
+"GET","75414.78","0.346","0.088","0.335","0.495","0.655","1.151"
+`
+	metrics, err := parseRedisBenchmarkCSV(out)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]float64{"redis_benchmark_set_rps": 72254.34, "redis_benchmark_get_rps": 75414.78}, metrics)
+	_, err = parseRedisBenchmarkCSV("")
+	assert.Error(t, err)
+}

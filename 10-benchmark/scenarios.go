@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"byoredis/shared/resp"
+	"byoredis/shared/stages"
+)
+
+// Scenario is one thing measured on every server: a load, or a probe of what a load cannot
+// show (memory, the time a save takes).
+type Scenario struct {
+	Name  string    `json:"name"`
+	Title string    `json:"title"`
+	Args  []string  `json:"args,omitempty"` // the servers' settings, as Redis's directives
+	Load  *Workload `json:"load,omitempty"`
+	// Subscribers listen on the publish load's channel while it runs.
+	Subscribers int `json:"subscribers,omitempty"`
+	// RedisBenchmark, when set, runs redis-benchmark with these arguments after the load, in
+	// the same round: a figure people recognise, beside ours.
+	RedisBenchmark []string `json:"redis_benchmark,omitempty"`
+	// FromStep is the first step of the course that can run it (05 logs, 06 saves, 07
+	// publishes); earlier steps are left out of it.
+	FromStep int `json:"from_step,omitempty"`
+	// Fresh starts every server anew for every round: memory and load times are only
+	// measured from a fresh start.
+	Fresh   bool                                                            `json:"fresh,omitempty"`
+	Prepare func(ctx context.Context, addr string) error                    `json:"-"`
+	Probe   func(ctx context.Context, p *probe) (map[string]float64, error) `json:"-"`
+}
+
+// probe is what a scenario's probe can do with the server it measures.
+type probe struct {
+	server  *stages.Running
+	restart func() (*stages.Running, error) // stop it and start it again, in the same folder
+}
+
+// Options are the knobs of the default scenarios.
+type Options struct {
+	Conns    int
+	Duration time.Duration
+	Keys     int // the keys filled for the memory, save and BGSAVE scenarios
+}
+
+func defaultScenarios(o Options) []Scenario {
+	load := func(pipeline int, mix []string, keyspace, value int) *Workload {
+		return &Workload{Conns: o.Conns, Pipeline: pipeline, Mix: mix, Keyspace: keyspace, Value: value,
+			Duration: o.Duration, Warmup: o.Duration / 5}
+	}
+	redisBenchmark := func(pipeline int) []string {
+		return []string{"-c", strconv.Itoa(o.Conns), "-P", strconv.Itoa(pipeline), "-t", "set,get", "-r", "100000", "-d", "16",
+			"-n", strconv.Itoa(max(100_000, 200_000*pipeline/4))}
+	}
+	keys := o.Keys
+	return []Scenario{
+		{Name: "set-get-p1", Title: fmt.Sprintf("SET and GET, %d connections, one request at a time, 16-byte values", o.Conns),
+			Load: load(1, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(1)},
+		{Name: "set-get-p16", Title: fmt.Sprintf("SET and GET, %d connections, pipelines of 16", o.Conns),
+			Load: load(16, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(16)},
+		{Name: "large-values", Title: "SET and GET of 16 KiB values, one request at a time",
+			Load: load(1, []string{"set", "get"}, 1000, 16<<10)},
+		{Name: "publish-fanout", Title: "PUBLISH to 100 subscribers of one channel, one request at a time",
+			Load: load(1, []string{"publish"}, 1, 16), Subscribers: 100, FromStep: 7},
+		{Name: "aof-always", Title: "SET with appendfsync always: every write on disk before its reply",
+			Args: []string{"--appendonly", "yes", "--appendfsync", "always"}, Load: load(1, []string{"set"}, 100_000, 16), FromStep: 5},
+		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start", keys),
+			Fresh: true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return memoryPerKey(ctx, p, keys) }},
+		{Name: "save-load", Title: fmt.Sprintf("SAVE of %d keys, and the next start's load of them", keys),
+			Fresh: true, FromStep: 6, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return saveAndLoad(ctx, p, keys) }},
+		{Name: "bgsave-latency", Title: fmt.Sprintf("GET at a fixed rate of 10,000 a second while a BGSAVE of %d keys runs", keys),
+			FromStep: 6, Prepare: func(ctx context.Context, addr string) error { return fillKeys(ctx, addr, keys, 16) },
+			Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
+				return latencyDuringBgsave(ctx, p, o, keys)
+			}},
+	}
+}
+
+// fillKeys writes keys 0 to n-1 with values of size bytes, in pipelined batches.
+func fillKeys(ctx context.Context, addr string, n, size int) error {
+	c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	in := resp.NewReplyReader(c)
+	value := []byte(strings.Repeat("x", size))
+	var batch []byte
+	for from := 0; from < n; from += 1000 {
+		batch = batch[:0]
+		to := min(from+1000, n)
+		for i := from; i < to; i++ {
+			batch = resp.AppendCommand(batch, []byte("SET"), appendKey(nil, i), value)
+		}
+		if _, err := c.Write(batch); err != nil {
+			return err
+		}
+		for range to - from {
+			kind, err := in.Skip()
+			if err != nil {
+				return err
+			}
+			if kind == resp.Error {
+				return errors.New("SET answered an error")
+			}
+		}
+	}
+	return nil
+}
+
+// ask sends one command and returns its reply.
+func ask(addr string, args ...string) (resp.Value, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return resp.Value{}, err
+	}
+	defer c.Close()
+	if _, err := c.Write([]byte(resp.Command(args...))); err != nil {
+		return resp.Value{}, err
+	}
+	v, err := resp.NewReplyReader(c).ReadReply()
+	if err == nil && v.Kind == resp.Error {
+		err = fmt.Errorf("%s: %s", args[0], v.Str)
+	}
+	return v, err
+}
+
+// memoryPerKey is the growth of the server's resident memory (VmRSS in /proc/PID/status)
+// from its start to after n keys are written, per key.
+func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, error) {
+	before, err := residentMemory(p.server.PID())
+	if err != nil {
+		return nil, err
+	}
+	if err := fillKeys(ctx, p.server.Addr(), n, 16); err != nil {
+		return nil, err
+	}
+	after, err := residentMemory(p.server.PID())
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{"rss_per_key_bytes": float64(after-before) / float64(n)}, nil
+}
+
+func residentMemory(pid int) (int64, error) {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	return residentBytes(status)
+}
+
+// saveAndLoad times SAVE of n keys, then a restart's load of the snapshot, until the server
+// answers (Redis answers -LOADING meanwhile; the start waits that out).
+func saveAndLoad(ctx context.Context, p *probe, n int) (map[string]float64, error) {
+	if err := fillKeys(ctx, p.server.Addr(), n, 16); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	if _, err := ask(p.server.Addr(), "SAVE"); err != nil {
+		return nil, err
+	}
+	saved := since(start)
+	start = time.Now()
+	s, err := p.restart()
+	if err != nil {
+		return nil, err
+	}
+	loaded := since(start)
+	size, err := ask(s.Addr(), "DBSIZE")
+	if err != nil {
+		return nil, err
+	}
+	if size.Int != int64(n) {
+		return nil, fmt.Errorf("after the restart DBSIZE is %d, not %d", size.Int, n)
+	}
+	return map[string]float64{"save_s": saved, "load_s": loaded}, nil
+}
+
+// latencyDuringBgsave sends GETs at a fixed rate, starts a BGSAVE, and measures the GETs'
+// latency until it has finished: a server that copies its keyspace, or forks, stops its
+// clients for that long.
+func latencyDuringBgsave(ctx context.Context, p *probe, o Options, n int) (map[string]float64, error) {
+	addr := p.server.Addr()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make(chan *Result, 1)
+	go func() {
+		results <- Generate(ctx, addr, Workload{Conns: 10, Mix: []string{"get"}, Keyspace: n, Rate: 10_000, Duration: time.Minute})
+	}()
+	time.Sleep(200 * time.Millisecond) // the load is under way
+	start := time.Now()
+	if _, err := ask(addr, "BGSAVE"); err != nil {
+		cancel()
+		<-results
+		return nil, err
+	}
+	for {
+		info, err := ask(addr, "INFO", "persistence")
+		if err != nil {
+			cancel()
+			<-results
+			return nil, err
+		}
+		if strings.Contains(info.Str, "rdb_bgsave_in_progress:0") {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	took := since(start)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	r := <-results
+	return map[string]float64{"bgsave_s": took, "max_ms": float64(r.Latency.Max()) / 1e6,
+		"p99.9_ms": float64(r.Latency.ValueAtQuantile(99.9)) / 1e6}, nil
+}
+
+// subscribers connects n subscribers to the publish load's channel, which read whatever
+// comes; the function returned disconnects them.
+func subscribers(ctx context.Context, addr string, n int) (stop func()) {
+	var wg sync.WaitGroup
+	var conns []net.Conn
+	for range n {
+		c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Write([]byte(resp.Command("SUBSCRIBE", benchChannel)))
+		in := resp.NewReplyReader(c)
+		if _, err := in.Skip(); err != nil { // subscribed: the messages will come
+			c.Close()
+			break
+		}
+		conns = append(conns, c)
+		wg.Go(func() {
+			for {
+				if _, err := in.Skip(); err != nil {
+					return
+				}
+			}
+		})
+	}
+	return func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}
+}
+
+// runRedisBenchmark runs redis-benchmark against addr and returns its requests per second
+// per test, as redis_benchmark_set_rps and redis_benchmark_get_rps.
+func runRedisBenchmark(ctx context.Context, addr string, args []string) (map[string]float64, error) {
+	host, port, _ := net.SplitHostPort(addr)
+	cmd := exec.CommandContext(ctx, "redis-benchmark", append([]string{"-h", host, "-p", port, "--csv"}, args...)...)
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("redis-benchmark: %v", err)
+	}
+	return parseRedisBenchmarkCSV(string(out))
+}
+
+// parseRedisBenchmarkCSV reads redis-benchmark --csv: a header, then one line per test,
+// "test","rps",... (redis-benchmark 7.0).
+func parseRedisBenchmarkCSV(out string) (map[string]float64, error) {
+	rows, err := csv.NewReader(bufio.NewReader(strings.NewReader(out))).ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	metrics := map[string]float64{}
+	for _, row := range rows {
+		if len(row) < 2 || row[0] == "test" {
+			continue
+		}
+		rps, err := strconv.ParseFloat(row[1], 64)
+		if err != nil {
+			return nil, fmt.Errorf("redis-benchmark printed %q", strings.Join(row, ","))
+		}
+		metrics["redis_benchmark_"+strings.ToLower(row[0])+"_rps"] = rps
+	}
+	if len(metrics) == 0 {
+		return nil, fmt.Errorf("redis-benchmark printed no results: %q", out)
+	}
+	return metrics, nil
+}

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"errors"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"byoredis/shared/resp"
+)
+
+// Config holds the server's settings, named after Redis's config directives.
+type Config struct {
+	Port       int    // port
+	Bind       string // bind
+	MaxClients int    // maxclients
+	Hz         int    // hz: how many times a second background tasks (active expiry) run
+
+	OutputLimits     outputLimits // client-output-buffer-limit
+	QueryBufferLimit int64        // client-query-buffer-limit (0: Redis's default, 1gb)
+	KeyspaceEvents   int32        // notify-keyspace-events, parsed (notify.go)
+	AOF              AOFConfig
+	RDB              RDBConfig
+	Repl             ReplConfig
+}
+
+// ReplConfig holds the replication settings, named after Redis's directives.
+type ReplConfig struct {
+	ReplicaOf         string // replicaof: "host port" of the master to follow, or ""
+	BacklogSize       int    // repl-backlog-size (0: Redis's default, 1mb)
+	DisklessSync      bool   // repl-diskless-sync: stream the snapshot to replicas that can take it
+	DisklessSyncDelay int    // repl-diskless-sync-delay: seconds to wait for more replicas first
+	PingPeriod        int    // repl-ping-replica-period: seconds between the master's PINGs (0: 10)
+}
+
+// Server accepts TCP connections and serves each one in its own goroutine.
+type Server struct {
+	config Config
+	store  *Store          // the keyspace every client shares
+	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
+
+	saveMu sync.Mutex
+	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
+
+	// Replication: our side as a master (replication.go), and the master we follow, if any
+	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.
+	repl *replication
+
+	// Shutting down (shutdown.go): its state, and the settings CONFIG SET may change.
+	shutdown           *shutdown
+	shutdownTimeout    atomic.Int64  // shutdown-timeout, seconds
+	onSigterm          atomic.Int32  // shutdown-on-sigterm, as SHUTDOWN flags
+	onSigint           atomic.Int32  // shutdown-on-sigint
+	stopped            chan struct{} // closed once a shutdown has stopped everything
+	masterMu           sync.Mutex
+	master             *masterLink
+	applyingFromMaster atomic.Bool
+
+	saveDone      *sync.Cond  // signalled when a background save ends
+	saving        bool        // a background save is running
+	lastSave      time.Time   // the last successful save (LASTSAVE)
+	lastBgsaveTry time.Time   // when the last background save started
+	saves         int64       // saves started, SAVE and BGSAVE (INFO\'s rdb_saves)
+	bgsaveFailed  atomic.Bool // the last background save failed (INFO's rdb_last_bgsave_status:err)
+	started       time.Time   // for INFO's uptime
+	nextID        atomic.Int64
+
+	// What CONFIG SET may change while clients are connected (commands_server.go).
+	outputLimits            atomic.Pointer[outputLimits]
+	queryBufferLimit        atomic.Int64
+	stopWritesOnBgsaveError atomic.Bool
+
+	// What INFO reports (info.go).
+	runID         string
+	stats         serverStats
+	commandStats  map[*command]*commandStats
+	memoryAtStart int64
+	memoryPeak    atomic.Int64
+
+	mu       sync.Mutex
+	listener net.Listener         // set by Serve, closed by Close
+	clients  map[net.Conn]*client // open connections, so that Close can close them
+	closed   bool                 // Close was called
+	running  sync.WaitGroup       // one per client goroutine, and the expiry loop
+	stop     chan struct{}        // closed by Close, to stop the expiry loop
+}
+
+// NewServer returns a server whose keyspace is loaded from the append-only file when
+// appendonly is on.
+func NewServer(config Config) (*Server, error) {
+	if config.Hz <= 0 {
+		config.Hz = 10 // Redis's default
+	}
+	if config.OutputLimits == (outputLimits{}) {
+		config.OutputLimits = defaultOutputLimits
+	}
+	if config.Repl.BacklogSize == 0 {
+		config.Repl.BacklogSize = 1 << 20 // Redis's default
+	}
+	if config.Repl.PingPeriod == 0 {
+		config.Repl.PingPeriod = 10
+	}
+	if config.QueryBufferLimit == 0 {
+		config.QueryBufferLimit = 1 << 30 // Redis's default
+	}
+	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
+		runID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(), repl: newReplication(config.Repl.BacklogSize),
+		shutdown: newShutdown(), stopped: make(chan struct{}),
+		stop: make(chan struct{}), lastSave: time.Now()}
+	s.outputLimits.Store(&config.OutputLimits)
+	s.queryBufferLimit.Store(config.QueryBufferLimit)
+	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
+	s.store.keyspaceEvents.Store(config.KeyspaceEvents)
+	s.shutdownTimeout.Store(10) // Redis's default
+	s.store.publish = s.publishKeyspaceEvents
+	s.saveDone = sync.NewCond(&s.saveMu)
+	// At start, Redis loads the append-only file when it is on (it is the more complete
+	// record), and the dump file otherwise.
+	if config.AOF.Enabled {
+		var err error
+		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
+			return nil, err
+		}
+	} else if config.RDB.FileName != "" {
+		if err := s.loadRDB(); err != nil {
+			return nil, err
+		}
+	}
+	s.store.log = s.propagate // the append-only file, and the replicas (replication.go)
+	return s, nil
+}
+
+// Serve accepts connections on ln until Close is called, then returns nil.
+func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ln.Close()
+	}
+	s.listener = ln
+	if addr, ok := ln.Addr().(*net.TCPAddr); ok {
+		s.config.Port = addr.Port // the real port, when asked for port 0 (CONFIG GET port)
+	}
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.store.expireLoop(s.config.Hz, s.stop)
+	}()
+	if s.aof != nil {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.aof.background(s.stop, func() { s.startRewrite() })
+		}()
+	}
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.replicationCron(s.stop)
+	}()
+	if host, port, ok := strings.Cut(s.config.Repl.ReplicaOf, " "); ok {
+		p, _ := strconv.Atoi(port)
+		s.replicaOf(host, p)
+	}
+	if len(s.config.RDB.SavePoints) > 0 {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.saveLoop(s.stop)
+		}()
+	}
+	s.mu.Unlock()
+
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				if s.stopping() {
+					<-s.stopped // a shutdown: return once everything is stopped and written
+				}
+				return nil // Close closed the listener: a clean stop
+			}
+			return err
+		}
+		c := s.add(conn)
+		if c == nil {
+			continue
+		}
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			defer s.remove(conn)
+			c.serve()
+		}()
+	}
+}
+
+// add registers a new client, or turns it away if the server is closing or full.
+func (s *Server) add(conn net.Conn) *client {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		conn.Close()
+		return nil
+	}
+	if len(s.clients) >= s.config.MaxClients {
+		s.stats.rejectedConnections.Add(1)
+		conn.Write([]byte("-ERR max number of clients reached\r\n"))
+		conn.Close()
+		return nil
+	}
+	s.stats.connectionsReceived.Add(1)
+	c := newClient(s, conn)
+	s.clients[conn] = c
+	return c
+}
+
+func (s *Server) remove(conn net.Conn) {
+	s.mu.Lock()
+	delete(s.clients, conn)
+	s.mu.Unlock()
+	conn.Close()
+}
+
+// clientCount returns how many clients are connected.
+func (s *Server) clientCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
+
+// Close stops accepting, closes every client connection, waits until every client
+// goroutine has returned, and writes and fsyncs the append-only file. It is the abrupt
+// stop; a shutdown (shutdown.go) lets the clients' replies go out first.
+func (s *Server) Close() error { return s.stopServing(false) }
+
+// stopServing stops the server. Gracefully, each client finishes the commands it has read
+// and its replies are sent (for up to replyDrainTime) before its connection closes;
+// otherwise the connections are closed at once.
+func (s *Server) stopServing(graceful bool) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	close(s.stop)
+	s.closed = true
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	for conn := range s.clients {
+		if graceful {
+			conn.SetReadDeadline(time.Now()) // the goroutine waiting for the client stops waiting
+		} else {
+			conn.Close() // the goroutine blocked in Read wakes up with an error and returns
+		}
+	}
+	s.mu.Unlock()
+	s.releaseWrites()  // writes held by a shutdown that Close cuts short
+	s.replicaOf("", 0) // stop following a master, if we were
+	s.repl.close()     // and end the WAITs
+	s.running.Wait()
+	var err error
+	if s.aof != nil {
+		err = s.aof.close()
+	}
+	if graceful {
+		close(s.stopped)
+	}
+	return err
+}
+
+// replyDrainTime bounds how long a stopping server waits for a client to read its replies.
+const replyDrainTime = time.Second
+
+// client is one connection's state.
+type client struct {
+	server  *Server
+	store   *Store
+	conn    net.Conn
+	reader  *resp.Reader
+	writer  *resp.Writer
+	output  *output // the replies the client has not read yet (output.go)
+	id      int64   // CLIENT ID: unique, increasing, never reused
+	name    string  // CLIENT SETNAME
+	closing bool    // QUIT was called: close once the reply is sent
+
+	// Replication (replication.go, replica.go): what a replica told us in REPLCONF; its link,
+	// once it has sent PSYNC; the master link, on the client that applies its stream; and
+	// the offset of this client's last write, for WAIT.
+	listeningPort       int
+	capaEOF, capaPsync2 bool
+	replica             *replicaLink
+	master              *masterLink
+	writeOffset         int64
+
+	// subscribed is the client's channels and patterns (pubsub.go); subscriptionCount is
+	// their number, read by publishers (the output buffer's class) as well.
+	subscribed        subscriptions
+	subscriptionCount atomic.Int32
+	resp3             atomic.Bool // HELLO 3: messages go out as push frames
+
+	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
+	// logged is the append-only file's offset after this client's last write command: its
+	// replies may not be sent before the file holds that much (see flush).
+	logged int64
+}
+
+func newClient(s *Server, conn net.Conn) *client {
+	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
+	c := &client{
+		server: s,
+		store:  s.store,
+		conn:   counted,
+		id:     s.nextID.Add(1),
+	}
+	c.output = newOutput(counted, func() outputLimit {
+		if c.subscriptionCount.Load() > 0 { // Redis's CLIENT_TYPE_PUBSUB
+			return s.outputLimits.Load().pubsub
+		}
+		return s.outputLimits.Load().normal
+	})
+	if aof := s.aof; aof != nil {
+		c.output.durable = func(offset int64) error { return aof.flush(offset, aof.config.Fsync == "always") }
+	}
+	c.writer = resp.NewWriter(c.output)
+	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.writer.OnError = func(message string) {
+		c.errorReplies++
+		s.stats.countError(message)
+	}
+	return c
+}
+
+// serve reads commands and answers them until the client leaves or sends something the
+// server cannot parse.
+func (c *client) serve() {
+	defer c.releaseMemory()
+	defer c.leavePubsub()
+	defer func() {
+		if c.replica != nil {
+			c.server.repl.dropReplica(c.replica)
+		}
+	}()
+	for {
+		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
+		args, err := c.reader.ReadCommand()
+		if err != nil {
+			var protocolErr *resp.ProtocolError
+			if errors.As(err, &protocolErr) {
+				// Redis answers a malformed request with the error, then closes: after a framing
+				// error it cannot know where the next command starts.
+				c.writer.Error(protocolErr.Reply())
+				c.flush()
+				c.output.stop(true)
+				return
+			}
+			if c.server.stopping() {
+				// The server is stopping: the replies go out, then the connection closes.
+				c.conn.SetWriteDeadline(time.Now().Add(replyDrainTime))
+				c.output.stop(true)
+				return
+			}
+			if errors.Is(err, resp.ErrQueryBufferLimit) {
+				slog.Warn("Closing client that reached max query buffer length: id=" + strconv.FormatInt(c.id, 10) + " addr=" + c.conn.RemoteAddr().String())
+			}
+			c.output.stop(false) // the client is gone: what it did not read is dropped
+			return
+		}
+		c.execute(args)
+		if c.closing {
+			c.flush()
+			c.output.stop(true)
+			return
+		}
+	}
+}
+
+// flush releases the replies written so far to the client's writer. First, the writes they
+// acknowledge go to the append-only file, and with appendfsync always they are fsynced: a
+// client is told "OK" only for what is on disk. Redis does the same in beforeSleep: the AOF
+// buffer is written (and with always, fsynced) before any reply is sent. If the file cannot
+// be written, the connection is dropped rather than a write acknowledged that is not in the
+// file.
+func (c *client) flush() error {
+	if aof := c.server.aof; aof != nil && c.logged > 0 {
+		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
+			return err
+		}
+		c.logged = 0
+	}
+	if err := c.writer.Flush(); err != nil {
+		slog.Debug("write failed", "client", c.conn.RemoteAddr(), "err", err)
+		return err
+	}
+	c.output.release()
+	return nil
+}
+
+// flushBeforeRead sends the replies written so far whenever the server is about to wait for
+// the client. While a pipelined batch of commands is still in the read buffer, no read
+// happens and the replies accumulate; when the batch is used up, they go out together.
+// One system call per batch instead of one per reply: this is what makes pipelining fast, and
+// it is what Redis does too (replies are written in beforeSleep, before the event loop waits).
+type flushBeforeRead struct{ c *client }
+
+func (f flushBeforeRead) Read(p []byte) (int, error) {
+	if err := f.c.flush(); err != nil {
+		return 0, err
+	}
+	n, err := f.c.conn.Read(p)
+	if n > 0 {
+		f.c.output.hold() // commands run from here until the next flush
+	}
+	return n, err
+}
