@@ -68,7 +68,7 @@ func (a *appendOnlyFile) create() error {
 		slog.Info("creating AOF file on server start", "file", name)
 		err := writeFileSynced(filepath.Join(a.dir, name), func(f *os.File) error {
 			if name == a.manifest.base.name && a.config.RDBPreamble { // an empty snapshot
-				return writeRDB(f, nil, time.Now().UnixMilli(), rdbOptions{compression: true, checksum: true, aofBase: true})
+				return writeRDB(f, entryMap(nil), time.Now().UnixMilli(), rdbOptions{compression: true, checksum: true, aofBase: true})
 			}
 			return nil
 		})
@@ -126,11 +126,10 @@ func (a *appendOnlyFile) replay(loader *client, name string, last bool) error {
 		// A base file may be an RDB snapshot (Redis's default aof-use-rdb-preamble yes). An
 		// AOF base keeps its expired keys, as Redis keeps them: the incr files may still
 		// refer to them, and they expire normally once the server runs.
-		keys, err := readRDB(file, math.MinInt64)
+		err := loader.store.replaceWith(func(keys keyspaceLoader) error { return readRDBInto(file, math.MinInt64, keys) })
 		if err != nil {
 			return fmt.Errorf("loading the RDB base %s: %w", name, err)
 		}
-		loader.store.replaceAll(keys)
 		return nil
 	}
 	counter := &countingReader{r: file}

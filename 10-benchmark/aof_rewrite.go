@@ -43,10 +43,10 @@ func (s *Server) startRewrite() error {
 	if a == nil {
 		return errors.New("the append only file is off (start the server with --appendonly yes)")
 	}
-	var snapshot map[string]entry
+	var snapshot *snapshot
 	var err error
 	var baseSeq int64
-	s.store.Write(func(k *Keyspace) { // no command runs while the files switch and the map is copied
+	s.store.Write(func(k *Keyspace) { // no command runs while the files switch and the snapshot begins
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if a.rewriting {
@@ -56,10 +56,7 @@ func (s *Server) startRewrite() error {
 		if err = a.switchIncr(); err != nil {
 			return
 		}
-		snapshot = make(map[string]entry, len(k.store.entries))
-		for key, e := range k.store.entries {
-			snapshot[key] = e
-		}
+		snapshot = k.store.beginSnapshot()
 		baseSeq = a.manifest.base.seq + 1
 		a.rewriting = true
 	})
@@ -110,7 +107,8 @@ func (a *appendOnlyFile) switchIncr() error {
 }
 
 // finishRewrite writes the snapshot as the new base file and swaps the manifest to it.
-func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64) (err error) {
+func (a *appendOnlyFile) finishRewrite(snapshot *snapshot, baseSeq int64) (err error) {
+	defer snapshot.end() // if the base could not be written
 	defer func() {
 		if err != nil {
 			a.mu.Lock()
@@ -168,7 +166,7 @@ func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64)
 // writeBase writes a keyspace snapshot as commands, the way Redis's rewrite writes a RESP
 // base: SELECT 0, then SET for every key and PEXPIREAT for every key with an expiry. Keys
 // that have already expired are left out. The file is fsynced before it is used.
-func writeBase(path string, snapshot map[string]entry) (int64, error) {
+func writeBase(path string, snapshot keyspaceImage) (int64, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return 0, err
@@ -182,18 +180,19 @@ func writeBase(path string, snapshot map[string]entry) (int64, error) {
 		w.Write(buf)
 	}
 	now := time.Now().UnixMilli()
-	if len(snapshot) > 0 {
+	if keys, _ := snapshot.size(); keys > 0 {
 		write([]byte("SELECT"), []byte("0"))
 	}
-	for key, e := range snapshot {
+	snapshot.each(func(key string, e entry) error {
 		if e.expireAt != 0 && e.expireAt < now {
-			continue
+			return nil
 		}
 		write([]byte("SET"), []byte(key), e.value)
 		if e.expireAt != 0 {
 			write([]byte("PEXPIREAT"), []byte(key), itoa(e.expireAt))
 		}
-	}
+		return nil
+	})
 	if err := w.Flush(); err != nil {
 		return 0, err
 	}

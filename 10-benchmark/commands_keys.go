@@ -74,7 +74,7 @@ func keysCommand(c *client, args [][]byte) {
 	pattern := string(args[1])
 	var matched []string
 	c.store.Read(func(k *Keyspace) {
-		for key := range k.store.entries {
+		for key := range k.store.keys {
 			if _, alive := k.Get(key); alive && globMatch(pattern, key, false) {
 				matched = append(matched, key)
 			}

@@ -60,7 +60,7 @@ func (s *Store) expireSample() (sampled, expired int) {
 			break
 		}
 		sampled++
-		if now > s.entries[key].expireAt {
+		if e, _ := s.lookup(key); now > e.expireAt {
 			s.expire(key) // deleting during range is allowed in Go
 			expired++
 		}

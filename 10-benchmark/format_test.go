@@ -15,6 +15,17 @@ func TestCRC64CheckValue(t *testing.T) {
 	assert.Equal(t, uint64(0xe9c6d914c4b8d9ca), crc64(0, []byte("123456789")))
 	// In two parts, as the writer computes it while streaming.
 	assert.Equal(t, uint64(0xe9c6d914c4b8d9ca), crc64(crc64(0, []byte("1234")), []byte("56789")))
+	// Eight bytes at a time gives what one byte at a time gives, at every length and split.
+	data := make([]byte, 1000)
+	for i := range data {
+		data[i] = byte(i*7 + i/13)
+	}
+	var byteAtATime uint64
+	for n, b := range data {
+		byteAtATime = crc64Table[byte(byteAtATime)^b] ^ byteAtATime>>8
+		assert.Equal(t, byteAtATime, crc64(0, data[:n+1]))
+		assert.Equal(t, byteAtATime, crc64(crc64(0, data[:n/3]), data[n/3:n+1]))
+	}
 }
 
 // The LZF bytes Redis wrote for 200 "a"s (rdbSaveRawString in Redis's src/rdb.c).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unsafe"
 
 	"byoredis/shared/resp"
 )
@@ -123,7 +124,7 @@ func (r *rdbWriter) aux(key, value string) {
 
 // writeRDB writes a snapshot of the keyspace as an RDB file. Keys whose expiry has passed
 // (at now, Unix ms) are left out.
-func writeRDB(w io.Writer, snapshot map[string]entry, now int64, options rdbOptions) error {
+func writeRDB(w io.Writer, snapshot keyspaceImage, now int64, options rdbOptions) error {
 	r := &rdbWriter{w: bufio.NewWriterSize(w, 1<<20), options: options}
 	r.bytes(fmt.Appendf(nil, "REDIS%04d", rdbVersion))
 	r.aux("redis-ver", redisVersion)
@@ -141,25 +142,18 @@ func writeRDB(w io.Writer, snapshot map[string]entry, now int64, options rdbOpti
 	}
 	r.aux("aof-base", aofBase)
 
-	live, withExpiry := 0, 0
-	for _, e := range snapshot {
-		if e.expireAt == 0 || e.expireAt >= now {
-			live++
-			if e.expireAt != 0 {
-				withExpiry++
-			}
-		}
-	}
-	if live > 0 {
+	// RESIZEDB's sizes are hints for the reader's hash tables: as Redis, the keys and the keys
+	// with an expiry the keyspace held, expired or not.
+	if keys, expires := snapshot.size(); keys > 0 {
 		r.byte(opSelectDB)
 		r.length(0)
 		r.byte(opResizeDB)
-		r.length(uint64(live))
-		r.length(uint64(withExpiry))
+		r.length(uint64(keys))
+		r.length(uint64(expires))
 	}
-	for key, e := range snapshot {
+	err := snapshot.each(func(key string, e entry) error {
 		if e.expireAt != 0 && e.expireAt < now {
-			continue
+			return nil
 		}
 		if e.expireAt != 0 {
 			r.bytes(binary.LittleEndian.AppendUint64([]byte{opExpireTimeMs}, uint64(e.expireAt)))
@@ -167,6 +161,10 @@ func writeRDB(w io.Writer, snapshot map[string]entry, now int64, options rdbOpti
 		r.byte(typeString)
 		r.string([]byte(key))
 		r.string(e.value)
+		return nil // a write error sticks in the buffer, and Flush returns it
+	})
+	if err != nil {
+		return err
 	}
 	r.byte(opEOF)
 	checksum := r.crc
@@ -179,13 +177,32 @@ func writeRDB(w io.Writer, snapshot map[string]entry, now int64, options rdbOpti
 
 // rdbReader reads RDB values, keeping the running checksum of what it read.
 type rdbReader struct {
-	r   *bufio.Reader
-	crc uint64
+	r       *bufio.Reader
+	crc     uint64
+	scratch [9]byte
+}
+
+// fixed reads n bytes (9 at most) into a buffer that the next read reuses: lengths,
+// integers and expiry times, read without allocating.
+func (r *rdbReader) fixed(n int) ([]byte, error) {
+	if _, err := io.ReadFull(r.r, r.scratch[:n]); err != nil {
+		return nil, errUnexpectedEnd(err)
+	}
+	r.crc = crc64(r.crc, r.scratch[:n])
+	return r.scratch[:n], nil
 }
 
 func (r *rdbReader) read(n int) ([]byte, error) {
+	if n <= 1<<16 { // most strings: one allocation
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(r.r, buf); err != nil {
+			return nil, errUnexpectedEnd(err)
+		}
+		r.crc = crc64(r.crc, buf)
+		return buf, nil
+	}
 	// Grow with the data actually read, so that a corrupt length cannot claim gigabytes.
-	buf := make([]byte, 0, min(n, 1<<16))
+	buf := make([]byte, 0, 1<<16)
 	for len(buf) < n {
 		chunk := min(n-len(buf), 1<<16)
 		start := len(buf)
@@ -199,7 +216,7 @@ func (r *rdbReader) read(n int) ([]byte, error) {
 }
 
 func (r *rdbReader) byte() (byte, error) {
-	b, err := r.read(1)
+	b, err := r.fixed(1)
 	if err != nil {
 		return 0, err
 	}
@@ -229,13 +246,13 @@ func (r *rdbReader) length() (n uint64, special bool, err error) {
 	case 2:
 		switch first {
 		case 0x80:
-			b, err := r.read(4)
+			b, err := r.fixed(4)
 			if err != nil {
 				return 0, false, err
 			}
 			return uint64(binary.BigEndian.Uint32(b)), false, nil
 		case 0x81:
-			b, err := r.read(8)
+			b, err := r.fixed(8)
 			if err != nil {
 				return 0, false, err
 			}
@@ -258,19 +275,19 @@ func (r *rdbReader) string() ([]byte, error) {
 	}
 	switch n {
 	case encInt8:
-		b, err := r.read(1)
+		b, err := r.fixed(1)
 		if err != nil {
 			return nil, err
 		}
 		return strconv.AppendInt(nil, int64(int8(b[0])), 10), nil
 	case encInt16:
-		b, err := r.read(2)
+		b, err := r.fixed(2)
 		if err != nil {
 			return nil, err
 		}
 		return strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(b))), 10), nil
 	case encInt32:
-		b, err := r.read(4)
+		b, err := r.fixed(4)
 		if err != nil {
 			return nil, err
 		}
@@ -310,92 +327,114 @@ var rdbTypeNames = map[byte]string{
 // anything this server cannot hold (another value type, another database, module data) is
 // refused, so that nothing is ever half-loaded.
 func readRDB(in io.Reader, now int64) (map[string]entry, error) {
+	keys := entryMap{}
+	if err := readRDBInto(in, now, keys); err != nil {
+		return nil, err
+	}
+	return keys, nil
+}
+
+// keyspaceLoader receives the keys of a file being loaded.
+type keyspaceLoader interface {
+	resize(keys int) // the keys the file says it holds (RESIZEDB), before them
+	put(key string, e entry)
+}
+
+func (m entryMap) resize(int)              {}
+func (m entryMap) put(key string, e entry) { m[key] = e }
+
+// readRDBInto reads an RDB file as readRDB does, giving each key to keys.
+func readRDBInto(in io.Reader, now int64, keys keyspaceLoader) error {
 	r := &rdbReader{r: bufio.NewReaderSize(in, 1<<16)}
-	header, err := r.read(9)
+	header, err := r.fixed(9)
 	if err != nil || string(header[:5]) != "REDIS" {
-		return nil, errors.New("wrong signature trying to load DB from file")
+		return errors.New("wrong signature trying to load DB from file")
 	}
 	version, err := strconv.Atoi(string(header[5:]))
 	if err != nil || version < 1 || version > rdbNewestVersion {
-		return nil, fmt.Errorf("can't handle RDB format version %s", header[5:])
+		return fmt.Errorf("can't handle RDB format version %s", header[5:])
 	}
-	keys := map[string]entry{}
 	var expireAt int64 // the expiry of the next key, if hasExpiry
 	hasExpiry := false
 	for {
 		opcode, err := r.byte()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		switch opcode {
 		case opAux:
 			if _, err := r.string(); err != nil {
-				return nil, err
+				return err
 			}
 			if _, err := r.string(); err != nil {
-				return nil, err
+				return err
 			}
 		case opResizeDB:
-			for range 2 {
-				if _, _, err := r.length(); err != nil {
-					return nil, err
-				}
+			size, _, err := r.length()
+			if err != nil {
+				return err
 			}
+			if _, _, err := r.length(); err != nil { // the keys with an expiry
+				return err
+			}
+			keys.resize(int(min(size, 1<<30)))
 		case opSlotInfo:
 			for range 3 {
 				if _, _, err := r.length(); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		case opExpireTimeMs:
-			b, err := r.read(8)
+			b, err := r.fixed(8)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			expireAt, hasExpiry = int64(binary.LittleEndian.Uint64(b)), true
 		case opExpireTime: // the old form, written before Redis 3.0 (step 06's exercise 1)
 			if expireAt, err = readExpireSeconds(r); err != nil {
-				return nil, err
+				return err
 			}
 			hasExpiry = true
 		case opIdle, opFreq: // LRU and LFU information (step 06's exercise 2)
 			if err := skipEvictionInfo(r, opcode); err != nil {
-				return nil, err
+				return err
 			}
 		case opSelectDB:
 			db, _, err := r.length()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if db != 0 {
-				return nil, fmt.Errorf("the file has keys in database %d, and this server has one database", db)
+				return fmt.Errorf("the file has keys in database %d, and this server has one database", db)
 			}
 		case opModuleAux:
-			return nil, errors.New("the file holds module data, which this server does not implement")
+			return errors.New("the file holds module data, which this server does not implement")
 		case opFunction, opFunction2:
-			return nil, errors.New("the file holds functions, which this server does not implement")
+			return errors.New("the file holds functions, which this server does not implement")
 		case opEOF:
-			return keys, r.verifyChecksum(version)
+			return r.verifyChecksum(version)
 		case typeString:
 			key, err := r.string()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			value, err := r.string()
 			if err != nil {
-				return nil, err
+				return err
 			}
+			// The key's bytes are its own, and never written again: the string can share them.
+			name := unsafe.String(unsafe.SliceData(key), len(key))
 			if !hasExpiry {
-				keys[string(key)] = entry{value: value}
+				keys.put(name, entry{value: value})
 			} else if expireAt > now { // an expiry from a file is a moment: 0 is long past
-				keys[string(key)] = entry{value: value, expireAt: expireAt}
+				keys.put(name, entry{value: value, expireAt: expireAt})
 			}
 			hasExpiry = false
 		default:
 			if name, ok := rdbTypeNames[opcode]; ok {
-				return nil, fmt.Errorf("the file holds a %s (RDB type %d), which this server does not implement", name, opcode)
+				return fmt.Errorf("the file holds a %s (RDB type %d), which this server does not implement", name, opcode)
 			}
-			return nil, fmt.Errorf("unknown RDB opcode or type %d", opcode)
+			return fmt.Errorf("unknown RDB opcode or type %d", opcode)
 		}
 	}
 }
@@ -421,7 +460,7 @@ func (r *rdbReader) verifyChecksum(version int) error {
 // The FD operand is 4 bytes, little-endian, *signed*: a time past 2038 reads as negative and
 // the key is dropped as long expired, exactly as Redis 7.0 reads it.
 func readExpireSeconds(r *rdbReader) (int64, error) {
-	b, err := r.read(4)
+	b, err := r.fixed(4)
 	if err != nil {
 		return 0, err
 	}

@@ -78,35 +78,28 @@ func (s *Server) loadRDB() error {
 	}
 	defer f.Close()
 	start := time.Now()
-	keys, err := readRDB(f, start.UnixMilli())
+	err = s.store.replaceWith(func(keys keyspaceLoader) error { return readRDBInto(f, start.UnixMilli(), keys) })
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", s.rdbPath(), err)
 	}
-	s.store.replaceAll(keys)
-	slog.Info("DB loaded from disk", "keys", len(keys), "seconds", time.Since(start).Seconds())
+	slog.Info("DB loaded from disk", "keys", s.store.Len(), "seconds", time.Since(start).Seconds())
 	return nil
 }
 
-// snapshot copies the keyspace map under the lock, and resets the count of changes since the
-// last save. Values are never changed in place, so the copy shares them: the cost is one map
-// entry per key, paid while the lock is held (see GUIDE.md for how Redis uses fork instead).
-func (s *Server) snapshot() (map[string]entry, int64) {
-	var copied map[string]entry
-	var dirty int64
-	s.store.Write(func(k *Keyspace) {
-		copied = make(map[string]entry, len(k.store.entries))
-		for key, e := range k.store.entries {
-			copied[key] = e
-		}
-		dirty = k.store.dirty
-	})
-	return copied, dirty
+// snapshot begins a snapshot of the keyspace (snapshot.go), and returns it with the count of
+// changes since the last save at that moment. It takes no time: the keyspace is copied a
+// shard at a time as the snapshot is written.
+func (s *Server) snapshot() (*snapshot, int64) {
+	var sn *snapshot
+	s.store.Write(func(k *Keyspace) { sn = k.store.beginSnapshot() })
+	return sn, sn.dirty
 }
 
 // saveRDB writes a snapshot to the dump file so that a crash at any moment leaves either the
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
-func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error {
+func (s *Server) saveRDB(snapshot *snapshot, dirtyAtSnapshot int64) error {
+	defer snapshot.end() // if the file could not be written
 	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })
@@ -128,7 +121,8 @@ func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error
 	s.lastSave = time.Now()
 	s.bgsaveFailed.Store(false)
 	s.store.Write(func(k *Keyspace) { k.store.dirty -= dirtyAtSnapshot }) // changes made since the snapshot still count
-	slog.Info("DB saved on disk", "keys", len(snapshot))
+	keys, _ := snapshot.size()
+	slog.Info("DB saved on disk", "keys", keys)
 	return nil
 }
 

@@ -258,12 +258,13 @@ func (m *masterLink) loadSnapshot(in *bufio.Reader, replID string, offset int64)
 			return err
 		}
 	}
-	keys, err := readRDB(bytes.NewReader(rdb), 0) // a replica keeps keys its master will expire
+	s := m.s
+	err = s.store.replaceWith(func(keys keyspaceLoader) error {
+		return readRDBInto(bytes.NewReader(rdb), 0, keys) // a replica keeps keys its master will expire
+	})
 	if err != nil {
 		return err
 	}
-	s := m.s
-	s.store.replaceAll(keys)
 	r := s.repl
 	r.mu.Lock()
 	r.replID, r.offset = replID, offset
@@ -275,7 +276,7 @@ func (m *masterLink) loadSnapshot(in *bufio.Reader, replID string, offset int64)
 	}
 	r.mu.Unlock()
 	m.offset.Store(offset)
-	slog.Info(fmt.Sprintf("MASTER <-> REPLICA sync: Finished with success (%d keys)", len(keys)))
+	slog.Info(fmt.Sprintf("MASTER <-> REPLICA sync: Finished with success (%d keys)", s.store.Len()))
 	return nil
 }
 

@@ -237,14 +237,11 @@ func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 			c.output.hold()
 		}
 	}
-	var snapshot map[string]entry
+	var snapshot *snapshot
 	var offset int64
 	var replID string
 	s.store.Write(func(k *Keyspace) {
-		snapshot = make(map[string]entry, len(k.store.entries))
-		for key, e := range k.store.entries {
-			snapshot[key] = e
-		}
+		snapshot = k.store.beginSnapshot()
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		r.startBacklog()

@@ -22,8 +22,13 @@ type entry struct {
 // read-write mutex makes every command atomic: a command sees the keyspace before or after
 // another command, never halfway.
 type Store struct {
-	mu      sync.RWMutex
-	entries map[string]entry
+	mu sync.RWMutex
+	// shards hold every key and its entry, each key in the shard its hash picks, so that a
+	// snapshot can copy the keyspace a shard at a time (snapshot.go).
+	shards [shardCount]map[string]entry
+	// snapshots are the snapshots being read: before a key changes, each may need to record
+	// what it held.
+	snapshots []*snapshot
 	// expires holds the keys that have an expiry: the set the active expiry cycle samples,
 	// so that it never wastes time looking at keys that cannot expire.
 	expires map[string]struct{}
@@ -57,7 +62,46 @@ func (s *Store) setReplica(on bool) { s.replica.Store(on) }
 
 // NewStore returns an empty keyspace.
 func NewStore() *Store {
-	return &Store{entries: map[string]entry{}, expires: map[string]struct{}{}}
+	s := &Store{expires: map[string]struct{}{}}
+	for i := range s.shards {
+		s.shards[i] = map[string]entry{}
+	}
+	return s
+}
+
+// lookup returns a key's entry, expired or not.
+func (s *Store) lookup(key string) (entry, bool) {
+	e, ok := s.shards[shardOf(key)][key]
+	return e, ok
+}
+
+// put stores a key's entry; the store is write-locked.
+func (s *Store) put(key string, e entry) {
+	i := shardOf(key)
+	if len(s.snapshots) > 0 {
+		s.beforeChange(i, key)
+	}
+	s.shards[i][key] = e
+}
+
+// size is how many keys there are, expired or not.
+func (s *Store) size() int {
+	n := 0
+	for _, shard := range s.shards {
+		n += len(shard)
+	}
+	return n
+}
+
+// keys calls yield with every key, expired or not, until it returns false.
+func (s *Store) keys(yield func(key string) bool) {
+	for _, shard := range s.shards {
+		for key := range shard {
+			if !yield(key) {
+				return
+			}
+		}
+	}
 }
 
 // Keyspace is the store as one command sees it: locked, and with one "now" for the whole
@@ -85,7 +129,7 @@ func (s *Store) Read(f func(k *Keyspace)) {
 	defer s.unlock()
 	for _, key := range k.expired {
 		// Between the two locks a writer may have replaced the key: check again.
-		if e, ok := s.entries[key]; ok && e.expireAt != 0 && k.now > e.expireAt {
+		if e, ok := s.lookup(key); ok && e.expireAt != 0 && k.now > e.expireAt {
 			s.expire(key)
 		}
 	}
@@ -129,7 +173,7 @@ func (k *Keyspace) Now() int64 { return k.now }
 // lookup. A writer deletes it at once; a reader holds only a shared lock, so it notes the key
 // and Read deletes it when the reader is done.
 func (k *Keyspace) Get(key string) (entry, bool) {
-	e, ok := k.store.entries[key]
+	e, ok := k.store.lookup(key)
 	if !ok {
 		return entry{}, false
 	}
@@ -154,7 +198,7 @@ func (k *Keyspace) Set(key string, e entry) {
 	if _, exists := k.Get(key); !exists {
 		k.Notify(notifyNew, "new", key)
 	}
-	k.store.entries[key] = e
+	k.store.put(key, e)
 	if e.expireAt != 0 {
 		k.store.expires[key] = struct{}{}
 	} else {
@@ -172,7 +216,11 @@ func (k *Keyspace) Delete(key string) bool {
 }
 
 func (s *Store) remove(key string) {
-	delete(s.entries, key)
+	i := shardOf(key)
+	if len(s.snapshots) > 0 {
+		s.beforeChange(i, key)
+	}
+	delete(s.shards[i], key)
 	delete(s.expires, key)
 }
 
@@ -208,16 +256,39 @@ func (s *Store) changes() int64 {
 	return s.dirty
 }
 
-// replaceAll swaps in a whole keyspace, loaded from a file.
-func (s *Store) replaceAll(entries map[string]entry) {
+// replaceWith swaps in a whole keyspace, read from a file by load. The keys go straight
+// into their shards, made large enough at once when the file says how many keys it has.
+func (s *Store) replaceWith(load func(keys keyspaceLoader) error) error {
+	loaded := &shardLoader{expires: map[string]struct{}{}}
+	loaded.resize(0)
+	if err := load(loaded); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.entries = entries
-	s.expires = map[string]struct{}{}
-	for key, e := range entries {
-		if e.expireAt != 0 {
-			s.expires[key] = struct{}{}
+	s.beforeReplace()
+	s.shards, s.expires = loaded.shards, loaded.expires
+	return nil
+}
+
+// shardLoader is a keyspace being loaded.
+type shardLoader struct {
+	shards  [shardCount]map[string]entry
+	expires map[string]struct{}
+}
+
+func (l *shardLoader) resize(keys int) {
+	for i := range l.shards {
+		if len(l.shards[i]) == 0 {
+			l.shards[i] = make(map[string]entry, keys/shardCount+keys/shardCount/8)
 		}
+	}
+}
+
+func (l *shardLoader) put(key string, e entry) {
+	l.shards[shardOf(key)][key] = e
+	if e.expireAt != 0 {
+		l.expires[key] = struct{}{}
 	}
 }
 
@@ -229,7 +300,10 @@ func (k *Keyspace) AlreadyExpired(expireAt int64) bool {
 
 // Flush removes every key.
 func (k *Keyspace) Flush() {
-	k.store.entries = map[string]entry{}
+	k.store.beforeReplace()
+	for i := range k.store.shards {
+		k.store.shards[i] = map[string]entry{}
+	}
 	k.store.expires = map[string]struct{}{}
 }
 
@@ -238,7 +312,7 @@ func (k *Keyspace) Flush() {
 func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return len(s.entries)
+	return s.size()
 }
 
 // expiredKeyCount is how many keys expired, passively or actively (INFO stats).
@@ -256,10 +330,11 @@ func (s *Store) keyspaceStats() (keys, expires, avgTTL int64) {
 	now := time.Now().UnixMilli()
 	var total int64
 	for key := range s.expires {
-		total += max(s.entries[key].expireAt-now, 0)
+		e, _ := s.lookup(key)
+		total += max(e.expireAt-now, 0)
 	}
 	if len(s.expires) > 0 {
 		avgTTL = total / int64(len(s.expires))
 	}
-	return int64(len(s.entries)), int64(len(s.expires)), avgTTL
+	return int64(s.size()), int64(len(s.expires)), avgTTL
 }
