@@ -29,6 +29,8 @@ func benchMain(args []string) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var servers multiFlag
 	fs.Var(&servers, "server", `a server to measure, as NAME=COMMAND ("10-benchmark=./bin/10-benchmark"); repeat it for more`)
+	var addrs multiFlag
+	fs.Var(&addrs, "addr", `a server already running, as NAME=HOST:PORT: measured in the scenarios that need no settings of their own`)
 	serverArgs := fs.String("args", "", "flags added to every start of every server, real Redis's too, as Redis's directives")
 	redis := fs.String("redis", "redis-server", `real Redis's server program, the reference; "none" to measure without it`)
 	only := fs.String("scenarios", "", "the scenarios to run, comma-separated (default: all)")
@@ -68,7 +70,7 @@ func benchMain(args []string) int {
 		}
 	}
 
-	contenders, err := contendersFrom(*redis, servers, *serverArgs)
+	contenders, err := contendersFrom(*redis, servers, addrs, *serverArgs)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -115,7 +117,7 @@ const redisMissing = "redis-server is not installed, so the servers are measured
 
 // contendersFrom is real Redis first (the reference every ratio divides by), then the
 // servers named.
-func contendersFrom(redis string, servers []string, serverArgs string) ([]Contender, error) {
+func contendersFrom(redis string, servers, addrs []string, serverArgs string) ([]Contender, error) {
 	var out []Contender
 	if redis != "none" {
 		if path, err := exec.LookPath(redis); err == nil {
@@ -138,8 +140,15 @@ func contendersFrom(redis string, servers []string, serverArgs string) ([]Conten
 		}
 		out = append(out, c)
 	}
+	for _, a := range addrs {
+		name, addr, ok := strings.Cut(a, "=")
+		if !ok {
+			name, addr = a, a
+		}
+		out = append(out, Contender{Name: name, Command: "already running at " + addr, Addr: addr, Step: stepOf(name)})
+	}
 	if len(out) == 0 {
-		return nil, errors.New("no server to measure: name one with --server NAME=COMMAND")
+		return nil, errors.New("no server to measure: name one with --server NAME=COMMAND or --addr NAME=HOST:PORT")
 	}
 	return out, nil
 }

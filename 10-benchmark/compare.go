@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -21,6 +22,7 @@ type Contender struct {
 	Command string        `json:"command"`
 	Args    []string      `json:"args,omitempty"` // added to every start, before the scenario's
 	Step    int           `json:"step,omitempty"` // the course's step it is, if it is one
+	Addr    string        `json:"addr,omitempty"` // a server already running, which the benchmark does not start
 	Target  stages.Target `json:"-"`
 }
 
@@ -113,6 +115,7 @@ func compareScenario(ctx context.Context, sc Scenario, contenders []Contender, r
 // contenderServer is a contender running with a scenario's settings, in a folder of its own.
 type contenderServer struct {
 	*stages.Running
+	addr   string // of a server the benchmark did not start
 	target stages.Target
 	dir    string
 	args   []string
@@ -120,6 +123,19 @@ type contenderServer struct {
 }
 
 func startContender(ctx context.Context, c Contender, sc Scenario) (*contenderServer, error) {
+	if c.Addr != "" {
+		s := &contenderServer{addr: c.Addr}
+		if len(sc.Args) > 0 || sc.Fresh {
+			s.failed = errors.New("this scenario starts its servers with settings of its own, or anew: not for a server given by its address")
+			return s, s.failed
+		}
+		if sc.Prepare != nil {
+			if err := sc.Prepare(ctx, s.address()); err != nil {
+				s.failed = fmt.Errorf("preparing: %v", err)
+			}
+		}
+		return s, s.failed
+	}
 	dir, err := os.MkdirTemp("", "bench-")
 	if err != nil {
 		return &contenderServer{failed: err}, err
@@ -130,7 +146,7 @@ func startContender(ctx context.Context, c Contender, sc Scenario) (*contenderSe
 		return s, err
 	}
 	if sc.Prepare != nil {
-		if err := sc.Prepare(ctx, s.Addr()); err != nil {
+		if err := sc.Prepare(ctx, s.address()); err != nil {
 			s.failed = fmt.Errorf("preparing: %v", err)
 			return s, s.failed
 		}
@@ -138,14 +154,23 @@ func startContender(ctx context.Context, c Contender, sc Scenario) (*contenderSe
 	return s, nil
 }
 
+func (s *contenderServer) address() string {
+	if s.Running == nil {
+		return s.addr
+	}
+	return s.Running.Addr()
+}
+
 // restart stops the server and starts it again in the same folder, with its files.
-func (s *contenderServer) restart() (*stages.Running, error) {
+func (s *contenderServer) restart() (string, error) {
 	if err := s.Running.Stop(); err != nil {
-		return nil, err
+		return "", err
 	}
 	var err error
-	s.Running, err = stages.Start(s.target, s.dir, s.args...)
-	return s.Running, err
+	if s.Running, err = stages.Start(s.target, s.dir, s.args...); err != nil {
+		return "", err
+	}
+	return s.Running.Addr(), nil
 }
 
 func (s *contenderServer) stop() {
@@ -155,22 +180,28 @@ func (s *contenderServer) stop() {
 	if s.Running != nil {
 		s.Running.Stop()
 	}
-	os.RemoveAll(s.dir)
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
 }
 
 // measure runs the scenario's load (or its probe) once against a server.
 func measure(ctx context.Context, sc Scenario, s *contenderServer) Measurement {
 	m := Measurement{Metrics: map[string]float64{}}
 	if sc.Probe != nil {
-		metrics, err := sc.Probe(ctx, &probe{server: s.Running, restart: s.restart})
+		p := &probe{addr: s.address(), restart: s.restart}
+		if s.Running != nil {
+			p.pid = s.Running.PID()
+		}
+		metrics, err := sc.Probe(ctx, p)
 		if err != nil {
 			m.Failure = err.Error()
 		}
 		maps.Copy(m.Metrics, metrics)
 	}
 	if sc.Load != nil {
-		stopSubscribers := subscribers(ctx, s.Addr(), sc.Subscribers)
-		r := Generate(ctx, s.Addr(), *sc.Load)
+		stopSubscribers := subscribers(ctx, s.address(), sc.Subscribers)
+		r := Generate(ctx, s.address(), *sc.Load)
 		stopSubscribers()
 		if r.Failure != nil {
 			m.Failure = r.Failure.Error()
@@ -188,7 +219,7 @@ func measure(ctx context.Context, sc Scenario, s *contenderServer) Measurement {
 	}
 	if len(sc.RedisBenchmark) > 0 {
 		if _, err := exec.LookPath("redis-benchmark"); err == nil {
-			metrics, err := runRedisBenchmark(ctx, s.Addr(), sc.RedisBenchmark)
+			metrics, err := runRedisBenchmark(ctx, s.address(), sc.RedisBenchmark)
 			if err != nil && m.Failure == "" {
 				m.Failure = err.Error()
 			}

@@ -131,7 +131,7 @@ func main() {
 		}
 	}()
 
-	go releaseWhenQuiet() // memory.go
+	go releaseWhenQuiet(srv.stats.commandsProcessed.Load) // memory.go
 	slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	if err := srv.Serve(ln); err != nil {
 		fatal(err)

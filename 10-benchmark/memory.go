@@ -84,8 +84,11 @@ func releaseSoon() {
 }
 
 // releaseWhenQuiet checks once a second whether the server has gone quiet with garbage left
-// over, for as long as the process runs.
-func releaseWhenQuiet() {
+// over, for as long as the process runs. Quiet means no command either: a release collects
+// and returns every free page with the heap locked, tens of milliseconds for a large
+// keyspace, and a server that serves without allocating (no collection for a second) is
+// busy all the same; its clients would wait.
+func releaseWhenQuiet(commands func() int64) {
 	samples := []metrics.Sample{
 		{Name: "/gc/cycles/total:gc-cycles"},
 		{Name: "/gc/heap/live:bytes"},
@@ -93,10 +96,11 @@ func releaseWhenQuiet() {
 		{Name: "/memory/classes/heap/free:bytes"},
 	}
 	var cycles uint64
+	var served int64
 	for range time.Tick(time.Second) {
 		metrics.Read(samples)
-		quiet := samples[0].Value.Uint64() == cycles
-		cycles = samples[0].Value.Uint64()
+		quiet := samples[0].Value.Uint64() == cycles && commands() == served
+		cycles, served = samples[0].Value.Uint64(), commands()
 		garbage := samples[2].Value.Uint64() - min(samples[1].Value.Uint64(), samples[2].Value.Uint64())
 		if quiet && garbage+samples[3].Value.Uint64() >= max(quietGarbage, samples[1].Value.Uint64()/2) {
 			releaseNow()

@@ -60,6 +60,7 @@ type rdbWriter struct {
 	w       *bufio.Writer
 	crc     uint64
 	options rdbOptions
+	scratch [9]byte // for lengths and integers: a literal []byte{...} would be allocated for every one
 }
 
 func (r *rdbWriter) bytes(p []byte) {
@@ -67,7 +68,13 @@ func (r *rdbWriter) bytes(p []byte) {
 	r.w.Write(p)
 }
 
-func (r *rdbWriter) byte(b byte) { r.bytes([]byte{b}) }
+func (r *rdbWriter) byte(b byte) {
+	r.crc = crc64Table[byte(r.crc)^b] ^ r.crc>>8
+	r.w.WriteByte(b)
+}
+
+// small writes the first bytes of scratch, filled by the caller.
+func (r *rdbWriter) small(n int) { r.bytes(r.scratch[:n]) }
 
 // length writes a length: 6 bits in one byte, 14 bits in two, else 0x80 and 4 bytes or 0x81
 // and 8 bytes, big-endian.
@@ -76,11 +83,16 @@ func (r *rdbWriter) length(n uint64) {
 	case n < 1<<6:
 		r.byte(byte(n))
 	case n < 1<<14:
-		r.bytes([]byte{0x40 | byte(n>>8), byte(n)})
+		r.scratch[0], r.scratch[1] = 0x40|byte(n>>8), byte(n)
+		r.small(2)
 	case n <= 1<<32-1:
-		r.bytes(binary.BigEndian.AppendUint32([]byte{0x80}, uint32(n)))
+		r.scratch[0] = 0x80
+		binary.BigEndian.PutUint32(r.scratch[1:], uint32(n))
+		r.small(5)
 	default:
-		r.bytes(binary.BigEndian.AppendUint64([]byte{0x81}, n))
+		r.scratch[0] = 0x81
+		binary.BigEndian.PutUint64(r.scratch[1:], n)
+		r.small(9)
 	}
 }
 
@@ -92,13 +104,18 @@ func (r *rdbWriter) string(s []byte) {
 		if n, ok := resp.ParseInt(s); ok && strconv.FormatInt(n, 10) == string(s) {
 			switch {
 			case n >= -1<<7 && n < 1<<7:
-				r.bytes([]byte{encInt8, byte(n)})
+				r.scratch[0], r.scratch[1] = encInt8, byte(n)
+				r.small(2)
 				return
 			case n >= -1<<15 && n < 1<<15:
-				r.bytes(binary.LittleEndian.AppendUint16([]byte{encInt16}, uint16(n)))
+				r.scratch[0] = encInt16
+				binary.LittleEndian.PutUint16(r.scratch[1:], uint16(n))
+				r.small(3)
 				return
 			case n >= -1<<31 && n < 1<<31:
-				r.bytes(binary.LittleEndian.AppendUint32([]byte{encInt32}, uint32(n)))
+				r.scratch[0] = encInt32
+				binary.LittleEndian.PutUint32(r.scratch[1:], uint32(n))
+				r.small(5)
 				return
 			}
 		}
@@ -156,10 +173,12 @@ func writeRDB(w io.Writer, snapshot keyspaceImage, now int64, options rdbOptions
 			return nil
 		}
 		if e.expireAt != 0 {
-			r.bytes(binary.LittleEndian.AppendUint64([]byte{opExpireTimeMs}, uint64(e.expireAt)))
+			r.scratch[0] = opExpireTimeMs
+			binary.LittleEndian.PutUint64(r.scratch[1:], uint64(e.expireAt))
+			r.small(9)
 		}
 		r.byte(typeString)
-		r.string([]byte(key))
+		r.string(unsafe.Slice(unsafe.StringData(key), len(key))) // only read: no copy needed
 		r.string(e.value)
 		return nil // a write error sticks in the buffer, and Flush returns it
 	})

@@ -327,7 +327,7 @@ func BenchmarkSnapshotPause(b *testing.B) {
 	srv := filledServer(b, 1_000_000)
 	for b.Loop() {
 		sn, _ := srv.snapshot()
-		sn.copyShard(0)
+		sn.copyShard(0, nil)
 		sn.end()
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"byoredis/shared/resp"
-	"byoredis/shared/stages"
 )
 
 // Scenario is one thing measured on every server: a load, or a probe of what a load cannot
@@ -42,8 +41,9 @@ type Scenario struct {
 
 // probe is what a scenario's probe can do with the server it measures.
 type probe struct {
-	server  *stages.Running
-	restart func() (*stages.Running, error) // stop it and start it again, in the same folder
+	addr    string
+	pid     int                    // 0 for a server the benchmark did not start
+	restart func() (string, error) // stop it and start it again, in the same folder; its new address
 }
 
 // Options are the knobs of the default scenarios.
@@ -138,14 +138,14 @@ func ask(addr string, args ...string) (resp.Value, error) {
 // memoryPerKey is the growth of the server's resident memory (VmRSS in /proc/PID/status)
 // from its start to after n keys are written, per key.
 func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, error) {
-	before, err := residentMemory(p.server.PID())
+	before, err := residentMemory(p.pid)
 	if err != nil {
 		return nil, err
 	}
-	if err := fillKeys(ctx, p.server.Addr(), n, 16); err != nil {
+	if err := fillKeys(ctx, p.addr, n, 16); err != nil {
 		return nil, err
 	}
-	after, err := residentMemory(p.server.PID())
+	after, err := residentMemory(p.pid)
 	if err != nil {
 		return nil, err
 	}
@@ -163,21 +163,21 @@ func residentMemory(pid int) (int64, error) {
 // saveAndLoad times SAVE of n keys, then a restart's load of the snapshot, until the server
 // answers (Redis answers -LOADING meanwhile; the start waits that out).
 func saveAndLoad(ctx context.Context, p *probe, n int) (map[string]float64, error) {
-	if err := fillKeys(ctx, p.server.Addr(), n, 16); err != nil {
+	if err := fillKeys(ctx, p.addr, n, 16); err != nil {
 		return nil, err
 	}
 	start := time.Now()
-	if _, err := ask(p.server.Addr(), "SAVE"); err != nil {
+	if _, err := ask(p.addr, "SAVE"); err != nil {
 		return nil, err
 	}
 	saved := since(start)
 	start = time.Now()
-	s, err := p.restart()
+	addr, err := p.restart()
 	if err != nil {
 		return nil, err
 	}
 	loaded := since(start)
-	size, err := ask(s.Addr(), "DBSIZE")
+	size, err := ask(addr, "DBSIZE")
 	if err != nil {
 		return nil, err
 	}
@@ -191,7 +191,7 @@ func saveAndLoad(ctx context.Context, p *probe, n int) (map[string]float64, erro
 // latency until it has finished: a server that copies its keyspace, or forks, stops its
 // clients for that long.
 func latencyDuringBgsave(ctx context.Context, p *probe, o Options, n int) (map[string]float64, error) {
-	addr := p.server.Addr()
+	addr := p.addr
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan *Result, 1)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"hash/maphash"
-	"maps"
 	"runtime"
 	"slices"
 )
@@ -91,9 +90,11 @@ func (sn *snapshot) size() (keys, expires int) { return sn.keys, sn.expires }
 // f's first error. It can be called once: the snapshot ends with it.
 func (sn *snapshot) each(f func(key string, e entry) error) error {
 	defer sn.end()
+	var shard []keyEntry
 	for i := range shardCount {
-		for key, e := range sn.copyShard(i) {
-			if err := f(key, e); err != nil {
+		shard = sn.copyShard(i, shard[:0])
+		for _, ke := range shard {
+			if err := f(ke.key, ke.e); err != nil {
 				return err
 			}
 		}
@@ -104,10 +105,17 @@ func (sn *snapshot) each(f func(key string, e entry) error) error {
 	return nil
 }
 
-// copyShard copies shard i as it was when the snapshot began. Values are never changed in
-// place, so the copy shares them: the lock is held for one map copy of a thousandth of the
-// keys.
-func (sn *snapshot) copyShard(i int) map[string]entry {
+// keyEntry is a key and its entry, as a snapshot copies them.
+type keyEntry struct {
+	key string
+	e   entry
+}
+
+// copyShard appends shard i as it was when the snapshot began to buf, and returns it. Values
+// are never changed in place, so the copy shares them; the lock is held for the copy of a
+// thousandth of the keys, into a buffer reused from shard to shard (a new map per shard would
+// give the garbage collector a whole keyspace's worth of work per snapshot).
+func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 	s := sn.store
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -115,16 +123,19 @@ func (sn *snapshot) copyShard(i int) map[string]entry {
 	if source == nil {
 		source = s.shards[i]
 	}
-	copied := maps.Clone(source)
-	for key, b := range sn.before[i] {
+	before := sn.before[i]
+	for key, e := range source {
+		if _, changed := before[key]; !changed {
+			buf = append(buf, keyEntry{key, e})
+		}
+	}
+	for key, b := range before {
 		if b.existed {
-			copied[key] = b.e
-		} else {
-			delete(copied, key)
+			buf = append(buf, keyEntry{key, b.e})
 		}
 	}
 	sn.before[i], sn.frozen[i], sn.next = nil, nil, i+1
-	return copied
+	return buf
 }
 
 // end stops the snapshot: writers no longer record anything for it.
