@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof" // --pprof
 	"os"
 	"os/signal"
 	"strconv"
@@ -53,7 +55,11 @@ func main() {
 	shutdownTimeout := flag.Int64("shutdown-timeout", 10, "seconds a shutdown waits for lagging replicas")
 	onSigterm := flag.String("shutdown-on-sigterm", "default", "SIGTERM's shutdown: default, or save, nosave, now, force")
 	onSigint := flag.String("shutdown-on-sigint", "default", "SIGINT's shutdown: default, or save, nosave, now, force")
+	pprofAddr := flag.String("pprof", "", `serve Go's profiles (net/http/pprof) on this address, as "127.0.0.1:6060": not a Redis directive`)
 	flag.Parse()
+	if *pprofAddr != "" {
+		go func() { slog.Error("pprof", "err", http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
 	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the

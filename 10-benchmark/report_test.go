@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"byoredis/shared/redistest"
 	"byoredis/shared/stages"
 
 	"github.com/stretchr/testify/assert"
@@ -148,4 +149,47 @@ func TestRedisBenchmarkCSV(t *testing.T) {
 	assert.Equal(t, map[string]float64{"redis_benchmark_set_rps": 72254.34, "redis_benchmark_get_rps": 75414.78}, metrics)
 	_, err = parseRedisBenchmarkCSV("")
 	assert.Error(t, err)
+}
+
+// A server given by its address (--addr) is measured in the loads, and left out, with the
+// reason, of the scenarios that must start their servers themselves.
+func TestBenchmarkAServerAlreadyRunning(t *testing.T) {
+	addr := redistest.StartRedis(t)
+	contenders := []Contender{{Name: "running", Addr: addr}}
+	for _, sc := range defaultScenarios(Options{Conns: 2, Duration: 100 * time.Millisecond, Keys: 1000}) {
+		sc.RedisBenchmark = nil
+		switch sc.Name {
+		case "set-get-p1":
+			o := compareScenario(context.Background(), sc, contenders, 1, func(string) {})
+			require.Len(t, o.Measurements, 1)
+			assert.Empty(t, o.Measurements[0].Failure)
+			assert.Positive(t, o.Measurements[0].Metrics["throughput"])
+		case "memory", "aof-always":
+			o := compareScenario(context.Background(), sc, contenders, 1, func(string) {})
+			require.Len(t, o.Measurements, 1)
+			assert.Contains(t, o.Measurements[0].Failure, "not for a server given by its address")
+		}
+	}
+}
+
+// Without redis-server, the servers named are measured alone; with it, Redis comes first (the
+// reference of every ratio) and gets the same flags. A step's server is known by its name.
+func TestContenders(t *testing.T) {
+	alone, err := contendersFrom("no-such-redis-server", []string{"05-aof=/bin/true"}, nil, "--appendonly yes")
+	require.NoError(t, err)
+	require.Len(t, alone, 1)
+	assert.Equal(t, "05-aof", alone[0].Name)
+	assert.Equal(t, 5, alone[0].Step)
+	assert.Equal(t, []string{"--appendonly", "yes"}, alone[0].Args)
+
+	with, err := contendersFrom("/bin/true", []string{"10-benchmark=/bin/true"}, []string{"mine=127.0.0.1:7000"}, "--appendonly yes")
+	require.NoError(t, err)
+	require.Len(t, with, 3)
+	assert.Equal(t, "redis", with[0].Name)
+	assert.Equal(t, []string{"--save", "", "--appendonly", "no", "--appendonly", "yes"}, with[0].Args)
+	assert.Equal(t, []string{"--save", "", "--appendonly", "yes"}, with[1].Args, "from step 06 on a server saves by default: not while measured")
+	assert.Equal(t, "127.0.0.1:7000", with[2].Addr)
+
+	_, err = contendersFrom("none", nil, nil, "")
+	assert.ErrorContains(t, err, "no server to measure")
 }
