@@ -74,7 +74,7 @@ func defaultScenarios(o Options) []Scenario {
 			Load: load(1, []string{"publish"}, 1, 16), Subscribers: 100, FromStep: 7},
 		{Name: "aof-always", Title: "SET with appendfsync always: every write on disk before its reply",
 			Args: []string{"--appendonly", "yes", "--appendfsync", "always"}, Load: load(1, []string{"set"}, 100_000, 16), FromStep: 5},
-		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start", keys),
+		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start: just after the writes, and %v later", keys, settleTime),
 			Fresh: true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return memoryPerKey(ctx, p, keys) }},
 		{Name: "save-load", Title: fmt.Sprintf("SAVE of %d keys, and the next start's load of them", keys),
 			Fresh: true, FromStep: 6, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return saveAndLoad(ctx, p, keys) }},
@@ -136,7 +136,9 @@ func ask(addr string, args ...string) (resp.Value, error) {
 }
 
 // memoryPerKey is the growth of the server's resident memory (VmRSS in /proc/PID/status)
-// from its start to after n keys are written, per key.
+// from its start to after n keys are written, per key: at once, and after settleTime with
+// nothing to do. A garbage-collected server holds, just after the writes, the garbage they
+// left; what it holds once it has settled is what the keys cost it.
 func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, error) {
 	before, err := residentMemory(p.pid)
 	if err != nil {
@@ -145,12 +147,27 @@ func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, err
 	if err := fillKeys(ctx, p.addr, n, 16); err != nil {
 		return nil, err
 	}
-	after, err := residentMemory(p.pid)
+	filled, err := residentMemory(p.pid)
 	if err != nil {
 		return nil, err
 	}
-	return map[string]float64{"rss_per_key_bytes": float64(after-before) / float64(n)}, nil
+	select {
+	case <-time.After(settleTime):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	settled, err := residentMemory(p.pid)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]float64{
+		"rss_per_key_bytes":         float64(settled-before) / float64(n),
+		"rss_per_key_at_fill_bytes": float64(filled-before) / float64(n),
+	}, nil
 }
+
+// settleTime is how long the memory scenario lets a server rest before it reads its memory.
+const settleTime = 3 * time.Second
 
 func residentMemory(pid int) (int64, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))

@@ -274,3 +274,35 @@ func TestWaitingConnectionsHoldNoBuffer(t *testing.T) {
 	require.NoError(t, w.Flush())
 	assert.Nil(t, w.out.pooled)
 }
+
+// packets is a connection that delivers its bytes in packets, a Read returning at most the
+// rest of the current one, and counts the Reads.
+type packets struct {
+	queue [][]byte
+	reads int
+}
+
+func (p *packets) Read(b []byte) (int, error) {
+	p.reads++
+	if len(p.queue) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b, p.queue[0])
+	if p.queue[0] = p.queue[0][n:]; len(p.queue[0]) == 0 {
+		p.queue = p.queue[1:]
+	}
+	return n, nil
+}
+
+// A long argument that arrives after its header goes straight into the argument, in one
+// read, not through the 1 KiB buffer a connection waits with (sixteen reads for 16 KiB).
+func TestLongArgumentIsReadStraightIntoItsBuffer(t *testing.T) {
+	value := strings.Repeat("v", 16384)
+	header := "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$16384\r\n"
+	conn := &packets{queue: [][]byte{[]byte(header + value[:500]), []byte(value[500:] + "\r\n")}}
+	args, err := NewReader(conn).ReadCommand()
+	require.NoError(t, err)
+	require.Len(t, args, 3)
+	assert.Equal(t, value, string(args[2]))
+	assert.LessOrEqual(t, conn.reads, 3, "the header with the value's start, the rest of it, its CRLF")
+}
