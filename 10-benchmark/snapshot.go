@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"runtime"
 	"slices"
+	"sync"
 )
 
 // Snapshots without fork. Redis forks for BGSAVE, an AOF rewrite and a replica's full sync:
@@ -90,6 +91,7 @@ func (sn *snapshot) size() (keys, expires int) { return sn.keys, sn.expires }
 // f's first error. It can be called once: the snapshot ends with it.
 func (sn *snapshot) each(f func(key string, e entry) error) error {
 	defer sn.end()
+	defer ownProcessor()()
 	var shard []keyEntry
 	for i := range shardCount {
 		shard = sn.copyShard(i, shard[:0])
@@ -98,9 +100,6 @@ func (sn *snapshot) each(f func(key string, e entry) error) error {
 				return err
 			}
 		}
-		// Let the clients in: with one core (GOMAXPROCS=1), a goroutine that never waits
-		// keeps it for 10 ms at a time before the scheduler takes it back.
-		runtime.Gosched()
 	}
 	return nil
 }
@@ -136,6 +135,35 @@ func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 	}
 	sn.before[i], sn.frozen[i], sn.next = nil, nil, i+1
 	return buf
+}
+
+// ownProcessor gives a snapshot being read a Go processor (a P) of its own while it runs,
+// as Redis gives its save a process of its own, and returns what gives it back. On one core
+// (GOMAXPROCS=1) the reader and the clients would share one P, and a client whose request
+// has arrived waits for the scheduler to ask the network, which it does only when it has
+// nothing else to run: between two shards it has the reader. With two Ps on one core, the
+// kernel shares the core between the two threads a few milliseconds at a time, as it shares
+// it with Redis's child.
+func ownProcessor() (giveBack func()) {
+	extraProcs.Lock()
+	defer extraProcs.Unlock()
+	if extraProcs.readers == 0 {
+		extraProcs.before = runtime.GOMAXPROCS(0)
+		runtime.GOMAXPROCS(extraProcs.before + 1)
+	}
+	extraProcs.readers++
+	return func() {
+		extraProcs.Lock()
+		defer extraProcs.Unlock()
+		if extraProcs.readers--; extraProcs.readers == 0 {
+			runtime.GOMAXPROCS(extraProcs.before)
+		}
+	}
+}
+
+var extraProcs struct {
+	sync.Mutex
+	readers, before int
 }
 
 // end stops the snapshot: writers no longer record anything for it.
