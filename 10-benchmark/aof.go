@@ -131,7 +131,7 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 		a.incrSize += int64(n)
 		var syncErr error
 		if writeErr == nil && sync {
-			syncErr = file.Sync()
+			syncErr = datasync(file)
 			a.fsyncs++
 		}
 		a.mu.Lock()
