@@ -39,7 +39,7 @@ type Stage struct {
 func (st *Stage) ID() string { return fmt.Sprintf("%02d/%s", st.Step, st.Name) }
 
 // all is every stage, in the order the steps teach them.
-var all = concat(step01, step02, step03, step04, step05, step06, step07, step08, step09)
+var all = concat(step01, step02, step03, step04, step05, step06, step07, step08, step09, step10)
 
 func concat(lists ...[]*Stage) []*Stage {
 	var out []*Stage
