@@ -144,8 +144,11 @@ func (r *run) generate(ctx context.Context) *Result {
 	}
 	go func() {
 		select {
-		case <-ctx.Done():
+		case <-ctx.Done(): // Ctrl-C, or the caller is done: a server that no longer answers must not hold the run
 			r.stop()
+			for _, c := range conns {
+				c.Close()
+			}
 		case <-r.done:
 		}
 	}()
@@ -190,7 +193,6 @@ type sent struct {
 // errors.
 func (r *run) connection(c net.Conn, id int, start time.Time, h *hdrhistogram.Histogram) (replies, errs int64, err error) {
 	requests := newRequestMaker(r.w, uint64(id))
-	replies, errs = 0, 0
 	count := func(s sent, kind resp.Kind, at time.Time) {
 		if s.counted {
 			replies++
