@@ -37,7 +37,7 @@ func benchMain(args []string) int {
 	rounds := fs.Int("rounds", 3, "rounds; each measures every server once, in turn")
 	duration := fs.Duration("duration", 2*time.Second, "how long each load runs, after a warm-up of a fifth of it")
 	conns := fs.Int("conns", 50, "connections of each load")
-	keys := fs.Int("keys", 1_000_000, "keys of the memory, save and BGSAVE scenarios")
+	keys := fs.Int("keys", 1_000_000, "keys of the memory, save, BGSAVE and full-sync scenarios")
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	htmlOut := fs.String("html", "", "write the report, with its charts, as one HTML file")
 	noPin := fs.Bool("no-pin", false, "do not put the servers and the load generator on one core")
@@ -45,7 +45,8 @@ func benchMain(args []string) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	scenarios := defaultScenarios(Options{Conns: *conns, Duration: *duration, Keys: *keys})
+	replicaProgram, _ := exec.LookPath(*redis)
+	scenarios := defaultScenarios(Options{Conns: *conns, Duration: *duration, Keys: *keys, Redis: replicaProgram, Settle: 3 * time.Second})
 	if *list {
 		for _, sc := range scenarios {
 			fmt.Printf("%-16s %s\n", sc.Name, sc.Title)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"byoredis/shared/resp"
+	"byoredis/shared/stages"
 )
 
 // Scenario is one thing measured on every server: a load, or a probe of what a load cannot
@@ -50,7 +51,9 @@ type probe struct {
 type Options struct {
 	Conns    int
 	Duration time.Duration
-	Keys     int // the keys filled for the memory, save and BGSAVE scenarios
+	Keys     int           // the keys filled for the memory, save, BGSAVE and full-sync scenarios
+	Redis    string        // redis-server, for the full sync's replica ("" if it is not installed)
+	Settle   time.Duration // how long the memory scenario lets a server rest before it reads its memory again
 }
 
 func defaultScenarios(o Options) []Scenario {
@@ -74,14 +77,22 @@ func defaultScenarios(o Options) []Scenario {
 			Load: load(1, []string{"publish"}, 1, 16), Subscribers: 100, FromStep: 7},
 		{Name: "aof-always", Title: "SET with appendfsync always: every write on disk before its reply",
 			Args: []string{"--appendonly", "yes", "--appendfsync", "always"}, Load: load(1, []string{"set"}, 100_000, 16), FromStep: 5},
-		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start: just after the writes, and %v later", keys, settleTime),
-			Fresh: true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return memoryPerKey(ctx, p, keys) }},
+		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start: just after the writes, and %v later", keys, o.Settle),
+			Fresh: true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
+				return memoryPerKey(ctx, p, keys, o.Settle)
+			}},
 		{Name: "save-load", Title: fmt.Sprintf("SAVE of %d keys, and the next start's load of them", keys),
 			Fresh: true, FromStep: 6, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return saveAndLoad(ctx, p, keys) }},
 		{Name: "bgsave-latency", Title: fmt.Sprintf("GET at a fixed rate of 10,000 a second while a BGSAVE of %d keys runs", keys),
 			FromStep: 6, Prepare: func(ctx context.Context, addr string) error { return fillKeys(ctx, addr, keys, 16) },
 			Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
-				return latencyDuringBgsave(ctx, p, o, keys)
+				return latencyDuringBgsave(ctx, p, keys)
+			}},
+		{Name: "fullsync-latency", Title: fmt.Sprintf("GET at a fixed rate of 10,000 a second while a redis-server replica syncs %d keys in full", keys),
+			FromStep: 8, Args: []string{"--repl-diskless-sync-delay", "0"},
+			Prepare: func(ctx context.Context, addr string) error { return fillKeys(ctx, addr, keys, 16) },
+			Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
+				return latencyDuringFullSync(ctx, p, o.Redis, keys)
 			}},
 	}
 }
@@ -139,7 +150,7 @@ func ask(addr string, args ...string) (resp.Value, error) {
 // from its start to after n keys are written, per key: at once, and after settleTime with
 // nothing to do. A garbage-collected server holds, just after the writes, the garbage they
 // left; what it holds once it has settled is what the keys cost it.
-func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, error) {
+func memoryPerKey(ctx context.Context, p *probe, n int, settleTime time.Duration) (map[string]float64, error) {
 	before, err := residentMemory(p.pid)
 	if err != nil {
 		return nil, err
@@ -165,9 +176,6 @@ func memoryPerKey(ctx context.Context, p *probe, n int) (map[string]float64, err
 		"rss_per_key_at_fill_bytes": float64(filled-before) / float64(n),
 	}, nil
 }
-
-// settleTime is how long the memory scenario lets a server rest before it reads its memory.
-const settleTime = 3 * time.Second
 
 func residentMemory(pid int) (int64, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
@@ -207,38 +215,80 @@ func saveAndLoad(ctx context.Context, p *probe, n int) (map[string]float64, erro
 // latencyDuringBgsave sends GETs at a fixed rate, starts a BGSAVE, and measures the GETs'
 // latency until it has finished: a server that copies its keyspace, or forks, stops its
 // clients for that long.
-func latencyDuringBgsave(ctx context.Context, p *probe, o Options, n int) (map[string]float64, error) {
-	addr := p.addr
+func latencyDuringBgsave(ctx context.Context, p *probe, n int) (map[string]float64, error) {
+	return latencyDuring(ctx, p.addr, n, "bgsave_s", func() (func() (bool, error), func(), error) {
+		if _, err := ask(p.addr, "BGSAVE"); err != nil {
+			return nil, nil, err
+		}
+		done := func() (bool, error) {
+			info, err := ask(p.addr, "INFO", "persistence")
+			return strings.Contains(info.Str, "rdb_bgsave_in_progress:0"), err
+		}
+		return done, func() {}, nil
+	})
+}
+
+// latencyDuringFullSync does the same while a real Redis replica connects and syncs in full.
+func latencyDuringFullSync(ctx context.Context, p *probe, redis string, n int) (map[string]float64, error) {
+	if redis == "" {
+		return nil, errors.New("this scenario's replica is a redis-server, and it is not installed")
+	}
+	return latencyDuring(ctx, p.addr, n, "fullsync_s", func() (func() (bool, error), func(), error) {
+		dir, err := os.MkdirTemp("", "bench-replica-")
+		if err != nil {
+			return nil, nil, err
+		}
+		host, port, _ := net.SplitHostPort(p.addr)
+		replica, err := stages.Start(stages.Target{Command: redis + " --bind 127.0.0.1"}, dir,
+			"--replicaof", host, port, "--save", "", "--appendonly", "no")
+		if err != nil {
+			os.RemoveAll(dir)
+			return nil, nil, err
+		}
+		done := func() (bool, error) {
+			info, err := ask(replica.Addr(), "INFO", "replication")
+			return strings.Contains(info.Str, "master_link_status:up"), err
+		}
+		return done, func() { replica.Stop(); os.RemoveAll(dir) }, nil
+	})
+}
+
+// latencyDuring sends GETs at a fixed rate (10,000 a second, over the keys 0 to n-1), starts
+// something, and measures the GETs' latency until it is done, and how long it took (as
+// metric). The latency counts from when each GET was due: a server that stalls is charged
+// for every GET it held back.
+func latencyDuring(ctx context.Context, addr string, n int, metric string,
+	begin func() (done func() (bool, error), cleanup func(), err error)) (map[string]float64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	results := make(chan *Result, 1)
 	go func() {
 		results <- Generate(ctx, addr, Workload{Conns: 10, Mix: []string{"get"}, Keyspace: n, Rate: 10_000, Duration: time.Minute})
 	}()
+	stop := func() *Result { cancel(); return <-results }
 	time.Sleep(200 * time.Millisecond) // the load is under way
 	start := time.Now()
-	if _, err := ask(addr, "BGSAVE"); err != nil {
-		cancel()
-		<-results
+	done, cleanup, err := begin()
+	if err != nil {
+		stop()
 		return nil, err
 	}
+	defer cleanup()
 	for {
-		info, err := ask(addr, "INFO", "persistence")
+		finished, err := done()
 		if err != nil {
-			cancel()
-			<-results
+			stop()
 			return nil, err
 		}
-		if strings.Contains(info.Str, "rdb_bgsave_in_progress:0") {
+		if finished {
 			break
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	took := since(start)
 	time.Sleep(200 * time.Millisecond)
-	cancel()
-	r := <-results
-	return map[string]float64{"bgsave_s": took, "max_ms": float64(r.Latency.Max()) / 1e6,
+	r := stop()
+	return map[string]float64{metric: took, "max_ms": float64(r.Latency.Max()) / 1e6,
 		"p99.9_ms": float64(r.Latency.ValueAtQuantile(99.9)) / 1e6}, nil
 }
 
