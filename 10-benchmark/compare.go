@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"strings"
 	"time"
 
 	"byoredis/shared/stages"
@@ -50,7 +49,6 @@ type Outcome struct {
 	Measurements []Measurement                `json:"measurements"`
 	Ratios       map[string]map[string]Spread `json:"ratios"`  // server → metric → ratio
 	Latency      map[string][]Percentile      `json:"latency"` // server → percentiles, all rounds merged
-	Failures     []string                     `json:"failures,omitempty"`
 }
 
 // Percentile is one point of a latency distribution.
@@ -235,8 +233,8 @@ var reportedPercentiles = []struct {
 	quantile float64
 }{{"p50_ms", 50}, {"p90_ms", 90}, {"p99_ms", 99}, {"p99.9_ms", 99.9}}
 
-// percentiles is a latency distribution at the percentiles a chart shows: 0, 50, 75, 87.5
-// ... up to 99.999 and the maximum, as HdrHistogram's percentile plots do.
+// percentiles is a latency distribution at the percentiles a chart shows: 0, 50, 75, 90 ...
+// up to 99.999, and the maximum.
 func percentiles(h *hdrhistogram.Histogram) []Percentile {
 	var out []Percentile
 	for _, q := range []float64{0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999} {
@@ -294,12 +292,6 @@ func metricNames(ms []Measurement) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
-}
-
-// higherIsBetter says which way a metric goes: throughput up, everything else (latency,
-// memory, seconds) down.
-func higherIsBetter(metric string) bool {
-	return metric == "throughput" || strings.HasSuffix(metric, "_rps")
 }
 
 // since is a duration in seconds, for the probes' metrics.

@@ -106,6 +106,10 @@ func (r *run) stopped() bool {
 
 func (r *run) generate(ctx context.Context) *Result {
 	result := &Result{}
+	if r.w.Requests <= 0 && r.w.Duration <= 0 {
+		result.Failure = errors.New("a workload needs a number of requests or a duration, or it never ends")
+		return result
+	}
 	conns := make([]net.Conn, r.w.Conns)
 	for i := range conns {
 		c, err := r.dial()

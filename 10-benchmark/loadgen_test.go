@@ -161,3 +161,11 @@ func TestKeysAreNamedAsRedisBenchmarkNamesThem(t *testing.T) {
 	_, err = parseMix("set,lpush")
 	assert.EqualError(t, err, `unknown command "lpush" in the mix: set, get, incr, publish or ping`)
 }
+
+// A workload with neither a number of requests nor a duration is refused, not run for ever.
+func TestAWorkloadMustEnd(t *testing.T) {
+	f := &fakeServer{}
+	r := generateOn(f, Workload{Conns: 1, Mix: []string{"ping"}})
+	assert.EqualError(t, r.Failure, "a workload needs a number of requests or a duration, or it never ends")
+	assert.Zero(t, f.received)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -175,7 +176,7 @@ type htmlScenario struct {
 }
 
 // HTML renders the report.
-func (r *Report) HTML(w *bytes.Buffer) error {
+func (r *Report) HTML(w io.Writer) error {
 	throughput, err := r.throughputChart()
 	if err != nil {
 		return err
