@@ -37,6 +37,8 @@ const (
 	// trusted one is (the query buffer limit is checked after each).
 	chunkSize = 64 * 1024
 	partSize  = 1024 * 1024
+	// maxReusedArgs is the most arguments a slice kept for ReuseArgs holds.
+	maxReusedArgs = 1024
 )
 
 // ProtocolError is a request the server cannot parse. Redis answers it with
@@ -89,6 +91,13 @@ type Reader struct {
 	// of an unfinished argument a server holds for a client. Zero means no limit, as for the
 	// append-only file, which Redis reads with no limit either.
 	QueryBufferLimit int64
+
+	// ReuseArgs makes ReadCommand return each multibulk command's arguments in the same
+	// slice, which the next call overwrites: a command may keep its arguments, the byte
+	// slices, but not the slice that holds them. It saves an allocation per command, the
+	// largest one of a short command.
+	ReuseArgs bool
+	args      [][]byte
 }
 
 // NewReader returns a Reader that reads from rd, at most as much at once as Redis reads.
@@ -144,13 +153,22 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 	}
 	// The count is only a claim: allocate for what is likely, and let append grow the slice as
 	// arguments really arrive, so "*2147483647\r\n" followed by nothing costs nothing.
-	args := make([][]byte, 0, min(count, 1024))
+	var args [][]byte
+	if r.ReuseArgs {
+		clear(r.args[:cap(r.args)]) // the last command's arguments are not kept alive by it
+		args = r.args[:0]
+	} else {
+		args = make([][]byte, 0, min(count, 1024))
+	}
 	for range count {
 		arg, err := r.readBulk()
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, arg)
+	}
+	if r.ReuseArgs && cap(args) <= maxReusedArgs { // one huge command does not cost memory forever
+		r.args = args
 	}
 	return args, nil
 }

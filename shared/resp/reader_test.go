@@ -54,6 +54,22 @@ func TestReadCommandWellFormed(t *testing.T) {
 	}
 }
 
+// With ReuseArgs, each command's arguments come in the same slice, and the arguments of
+// the last command, kept by whoever ran it, stay as they were.
+func TestReadCommandReuseArgs(t *testing.T) {
+	r := NewReader(strings.NewReader("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"))
+	r.ReuseArgs = true
+	set, err := r.ReadCommand()
+	require.NoError(t, err)
+	value := set[2]
+	get, err := r.ReadCommand()
+	require.NoError(t, err)
+	assert.Equal(t, [][]byte{[]byte("GET"), []byte("k")}, get)
+	assert.Same(t, &set[0], &get[0], "the same slice")
+	assert.Nil(t, set[:3][2], "the last command's third argument is not held by the slice")
+	assert.Equal(t, "v", string(value))
+}
+
 // TestReadCommandProtocolErrors covers every malformed request that Redis's processMultibulkBuffer and
 // processInlineBuffer (src/networking.c) refuse, with the error text Redis sends before closing the connection.
 func TestReadCommandProtocolErrors(t *testing.T) {
