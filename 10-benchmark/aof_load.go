@@ -162,7 +162,7 @@ func (a *appendOnlyFile) replay(loader *client, name string, last bool) error {
 		case err != nil:
 			return fmt.Errorf("bad file format reading the append only file %s at offset %d: %v", name, good, err)
 		}
-		if _, known := commands[strings.ToLower(string(args[0]))]; !known {
+		if _, known := lookupCommand(commands, args[0]); !known {
 			return fmt.Errorf("unknown command '%s' reading the append only file %s at offset %d", args[0], name, good)
 		}
 		if strings.EqualFold(string(args[0]), "select") && (len(args) != 2 || string(args[1]) != "0") {

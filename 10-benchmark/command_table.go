@@ -6,6 +6,28 @@ import "strings"
 // (go-redis sends "get", people type "GET"), so lookups lower-case the name.
 var commands = map[string]*command{}
 
+// lookupCommand finds a command by its name in any case, as Redis does with strcasecmp
+// (ASCII only). The name is lower-cased into a buffer on the stack, and the compiler looks
+// up table[string(b)] without making the string: no allocation per command, where
+// strings.ToLower makes one for every upper-case name (redis-cli and redis-benchmark send
+// them). No name is longer than the buffer (TestCommandNamesFitTheLookup).
+func lookupCommand(table map[string]*command, name []byte) (*command, bool) {
+	var lower [maxCommandName]byte
+	if len(name) > len(lower) {
+		return nil, false
+	}
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	cmd, ok := table[string(lower[:len(name)])]
+	return cmd, ok
+}
+
+const maxCommandName = 32
+
 func init() {
 	for _, cmd := range []*command{
 		// Strings (commands_strings.go) and the keyspace (commands_keys.go).

@@ -24,7 +24,7 @@ type command struct {
 
 // execute looks the command up, checks its arity, and runs it.
 func (c *client) execute(args [][]byte) {
-	cmd, ok := commands[strings.ToLower(string(args[0]))]
+	cmd, ok := lookupCommand(commands, args[0])
 	if !ok {
 		c.writer.Error(unknownCommand(args))
 		return
@@ -35,7 +35,7 @@ func (c *client) execute(args [][]byte) {
 		return
 	}
 	if cmd.subcommands != nil && (len(args) > 1 || cmd.handler == nil) {
-		sub, ok := cmd.subcommands[strings.ToLower(string(args[1]))]
+		sub, ok := lookupCommand(cmd.subcommands, args[1])
 		if !ok {
 			c.writer.Error("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(cmd.name) + " HELP.")
 			return

@@ -133,8 +133,10 @@ func (c countingConn) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (c countingConn) Write(p []byte) (int, error) {
-	n, err := c.Conn.Write(p)
+func (c countingConn) Write(p []byte) (int, error) { return c.wrote(c.Conn.Write(p)) }
+
+// wrote counts a write's system call and bytes.
+func (c countingConn) wrote(n int, err error) (int, error) {
 	c.stats.writesProcessed.Add(1)
 	c.stats.netOutputBytes.Add(int64(n))
 	return n, err

@@ -36,6 +36,9 @@ const (
 type output struct {
 	conn  net.Conn
 	limit func() outputLimit // the client's class's, as it is now
+	// try writes what the socket takes without waiting (nonBlockingWrite), or is nil: then
+	// every reply goes through the writer goroutine.
+	try func(p []byte) (int, error)
 
 	// durable waits until the append-only file holds an offset (nil without one): a message
 	// that tells of a write (a keyspace event) leaves no sooner than a reply to it would.
@@ -167,6 +170,7 @@ func (o *output) release() {
 	clear(o.pending)
 	o.pending = o.pending[:0]
 	o.busy = false
+	o.sendNow()
 	o.startWriter()
 }
 
@@ -191,6 +195,37 @@ func (o *output) startWriter() {
 		o.writing = true
 		go o.run()
 	}
+}
+
+// sendNow sends the queued replies from the client's own goroutine, at the end of its batch,
+// as far as the socket takes them without waiting: Redis writes its replies before its
+// event loop sleeps. The writer goroutine starts only for what is left, when the client is
+// slow to read, so most batches cost no goroutine and no hand-over between two. Messages
+// published to the client do not come this way: their writer sends all that arrived while
+// it waited to run in one write, where writing each at once made a PUBLISH to 100
+// subscribers 100 system calls (a tenth of the throughput). Called with o.mu held.
+func (o *output) sendNow() {
+	if o.try == nil || o.writing || o.err != nil || o.after > 0 && o.durable != nil {
+		return
+	}
+	sent := 0
+	for _, chunk := range o.queued {
+		n, err := o.try(chunk)
+		o.size -= n
+		if err != nil { // as in run: the client is gone, and so is what it did not read
+			o.err = err
+			o.conn.Close()
+			o.drop()
+			return
+		}
+		if n < len(chunk) {
+			o.queued[sent] = chunk[n:] // the rest waits for the writer
+			break
+		}
+		recycle(chunk)
+		sent++
+	}
+	o.queued = o.queued[:copy(o.queued, o.queued[sent:])]
 }
 
 // run is the client's writer: it sends released replies until none are left. A failed write

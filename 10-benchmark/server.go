@@ -324,11 +324,15 @@ func newClient(s *Server, conn net.Conn) *client {
 		}
 		return s.outputLimits.Load().normal
 	})
+	if write := nonBlockingWrite(conn); write != nil {
+		c.output.try = func(p []byte) (int, error) { return counted.wrote(write(p)) }
+	}
 	if aof := s.aof; aof != nil {
 		c.output.durable = func(offset int64) error { return aof.flush(offset, aof.config.Fsync == "always") }
 	}
 	c.writer = resp.NewWriter(c.output)
 	c.reader = resp.NewReader(flushBeforeRead{c})
+	c.reader.ReuseArgs = true // no command keeps its args slice: one allocation fewer per command
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
