@@ -44,7 +44,8 @@ type Server struct {
 	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
 
 	saveMu sync.Mutex
-	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
+	pubsub *pubsub     // who listens to which channel and pattern (pubsub.go)
+	pushes *pushWriter // sends what is pushed to clients (output.go)
 
 	// Replication: our side as a master (replication.go), and the master we follow, if any
 	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.
@@ -108,7 +109,7 @@ func NewServer(config Config) (*Server, error) {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
-		runID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(), repl: newReplication(config.Repl.BacklogSize),
+		runID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(), pushes: newPushWriter(), repl: newReplication(config.Repl.BacklogSize),
 		shutdown: newShutdown(), stopped: make(chan struct{}),
 		stop: make(chan struct{}), lastSave: time.Now()}
 	s.outputLimits.Store(&config.OutputLimits)
@@ -161,6 +162,11 @@ func (s *Server) Serve(ln net.Listener) error {
 	go func() {
 		defer s.running.Done()
 		s.replicationCron(s.stop)
+	}()
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		s.pushes.run(s.stop)
 	}()
 	if host, port, ok := strings.Cut(s.config.Repl.ReplicaOf, " "); ok {
 		p, _ := strconv.Atoi(port)
@@ -326,6 +332,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	})
 	if write := nonBlockingWrite(conn); write != nil {
 		c.output.try = func(p []byte) (int, error) { return counted.wrote(write(p)) }
+		c.output.pushes = s.pushes
 	}
 	if aof := s.aof; aof != nil {
 		c.output.durable = func(offset int64) error { return aof.flush(offset, aof.config.Fsync == "always") }
