@@ -181,15 +181,29 @@ func (o *output) newChunk(chunks, size int) []byte {
 func (o *output) release() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.queued = append(o.queued, o.held...)
-	o.queued = append(o.queued, o.pending...)
-	clear(o.held)
-	o.held = o.held[:0]
-	clear(o.pending)
-	o.pending = o.pending[:0]
+	o.enqueue(&o.held)
+	o.enqueue(&o.pending)
 	o.busy = false
 	o.sendNow()
 	o.startWriter()
+}
+
+// releaseHeld hands the replies written so far to the writer, and only them: messages
+// pushed meanwhile stay pending, behind what is still to be written. A replica's snapshot
+// goes out this way as it is encoded, ahead of the stream that follows it.
+func (o *output) releaseHeld() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.enqueue(&o.held)
+	o.sendNow()
+	o.startWriter()
+}
+
+// enqueue moves a list of chunks to the end of the queue.
+func (o *output) enqueue(chunks *[][]byte) {
+	o.queued = append(o.queued, *chunks...)
+	clear(*chunks)
+	*chunks = (*chunks)[:0]
 }
 
 // setLimit changes the client's class: a client that becomes a replica is held to the
