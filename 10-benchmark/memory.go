@@ -19,8 +19,9 @@ import (
 //     leaving within that second share one release);
 //   - the server goes quiet after a busy spell: no collection for a second, with garbage (what
 //     the last collection did not find alive) and free pages not yet returned adding up to
-//     quietGarbage, or to half the live heap if that is more: a collection costs in
-//     proportion to the live heap.
+//     quietGarbage, or to an eighth of the live heap if that is more: a collection costs in
+//     proportion to the live heap. Just after a million SETs the two add up to about a third
+//     of it: half the live heap would leave the memory at its peak.
 const (
 	bigClient    = 1 << 20
 	grownClient  = 16 << 10
@@ -102,7 +103,7 @@ func releaseWhenQuiet(commands func() int64) {
 		quiet := samples[0].Value.Uint64() == cycles && commands() == served
 		cycles, served = samples[0].Value.Uint64(), commands()
 		garbage := samples[2].Value.Uint64() - min(samples[1].Value.Uint64(), samples[2].Value.Uint64())
-		if quiet && garbage+samples[3].Value.Uint64() >= max(quietGarbage, samples[1].Value.Uint64()/2) {
+		if quiet && garbage+samples[3].Value.Uint64() >= max(quietGarbage, samples[1].Value.Uint64()/8) {
 			releaseNow()
 		}
 	}
