@@ -78,8 +78,12 @@ func benchMain(args []string) int {
 	}
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	report := Report{Started: time.Now().UTC(), Machine: describeMachine(), Rounds: *rounds, Contenders: contenders}
-	if contenders[0].Name != "redis" {
+	var redisProgram string
+	if contenders[0].Name == "redis" {
+		redisProgram = contenders[0].Command
+	}
+	report := Report{Started: time.Now().UTC(), Machine: describeMachine(redisProgram), Rounds: *rounds, Contenders: contenders}
+	if redisProgram == "" && *redis != "none" {
 		report.Notes = append(report.Notes, redisMissing)
 		fmt.Println(redisMissing)
 	}
@@ -204,10 +208,13 @@ type Machine struct {
 	Kernel    string `json:"kernel,omitempty"`
 }
 
-func describeMachine() Machine {
+// describeMachine names the Redis measured, if any (redisProgram), by its --version.
+func describeMachine(redisProgram string) Machine {
 	m := Machine{CPUs: runtime.NumCPU(), Pinned: os.Getenv(pinnedEnv) != "", GoVersion: runtime.Version()}
-	if out, err := exec.Command("redis-server", "--version").Output(); err == nil {
-		m.Redis = strings.TrimSpace(string(out))
+	if redisProgram != "" {
+		if out, err := exec.Command(redisProgram, "--version").Output(); err == nil {
+			m.Redis = strings.TrimSpace(string(out))
+		}
 	}
 	if out, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(out))

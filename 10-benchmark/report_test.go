@@ -199,3 +199,11 @@ func TestContenders(t *testing.T) {
 	_, err = contendersFrom("none", nil, nil, "")
 	assert.ErrorContains(t, err, "no server to measure")
 }
+
+// The report names the Redis it measured, and none when it measured without one.
+func TestMachineNamesTheRedisMeasured(t *testing.T) {
+	assert.Empty(t, describeMachine("").Redis, "no Redis measured, none named, even where one is installed")
+	program := filepath.Join(t.TempDir(), "my-redis-server")
+	require.NoError(t, os.WriteFile(program, []byte("#!/bin/sh\necho \"my Redis, asked $1\"\n"), 0o755))
+	assert.Equal(t, "my Redis, asked --version", describeMachine(program).Redis, "the program given, asked for its --version")
+}
