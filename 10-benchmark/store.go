@@ -124,7 +124,9 @@ type Keyspace struct {
 // keys that f came across are deleted afterwards, under the write lock, so that a GET of an
 // expired key removes it just as it does in Redis.
 func (s *Store) Read(f func(k *Keyspace)) {
-	k := &Keyspace{store: s}
+	k := readers.Get().(*Keyspace)
+	defer readers.Put(k)
+	*k = Keyspace{store: s}
 	s.mu.RLock()
 	f(k)
 	s.mu.RUnlock()
@@ -140,6 +142,11 @@ func (s *Store) Read(f func(k *Keyspace)) {
 		}
 	}
 }
+
+// readers are the Keyspaces of reads that have ended, for the next ones: a Keyspace made per
+// read escapes to the heap (f may keep it, as far as the compiler can tell), an allocation
+// per GET. Many reads run at once, so one per store (as for writes) will not do.
+var readers = sync.Pool{New: func() any { return new(Keyspace) }}
 
 // Write runs f with the keyspace locked for writing: f has it to itself.
 func (s *Store) Write(f func(k *Keyspace)) {
