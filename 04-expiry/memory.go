@@ -20,8 +20,8 @@ import (
 //   - the server goes quiet after a busy spell: no collection for a second, with garbage (what
 //     the last collection did not find alive) and free pages not yet returned adding up to
 //     quietGarbage, or to an eighth of the live heap if that is more: a collection costs in
-//     proportion to the live heap. Just after a million SETs the two add up to about a third
-//     of it: half the live heap would leave the memory at its peak.
+//     proportion to the live heap. Just after a burst of writes (a million SETs) the two come
+//     to about a third of it: waiting for half would leave the memory at its peak.
 const (
 	bigClient    = 1 << 20
 	grownClient  = 16 << 10

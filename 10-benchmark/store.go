@@ -125,8 +125,11 @@ type Keyspace struct {
 // expired key removes it just as it does in Redis.
 func (s *Store) Read(f func(k *Keyspace)) {
 	k := readers.Get().(*Keyspace)
-	defer readers.Put(k)
 	*k = Keyspace{store: s}
+	defer func() {
+		*k = Keyspace{} // nothing kept alive by the pool
+		readers.Put(k)
+	}()
 	s.mu.RLock()
 	f(k)
 	s.mu.RUnlock()
