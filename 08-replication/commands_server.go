@@ -296,6 +296,7 @@ func (s *Server) settings() [][2]string {
 		{"repl-diskless-sync", yesNo(s.config.Repl.DisklessSync)},
 		{"repl-diskless-sync-delay", strconv.Itoa(s.config.Repl.DisklessSyncDelay)},
 		{"repl-ping-replica-period", strconv.Itoa(s.config.Repl.PingPeriod)},
+		{"repl-timeout", strconv.Itoa(s.config.Repl.Timeout)},
 		{"dbfilename", s.config.RDB.FileName},
 		{"rdbcompression", yesNo(s.config.RDB.Compression)},
 		{"rdbchecksum", yesNo(s.config.RDB.Checksum)},

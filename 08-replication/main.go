@@ -46,6 +46,7 @@ func main() {
 	disklessSync := flag.String("repl-diskless-sync", "yes", "yes: stream snapshots to replicas that can take them, without a file")
 	disklessDelay := flag.Int("repl-diskless-sync-delay", 5, "seconds to wait for more replicas before a diskless sync starts")
 	pingPeriod := flag.Int("repl-ping-replica-period", 10, "seconds between the PINGs a master sends down the stream")
+	replTimeout := flag.Int("repl-timeout", 60, "seconds a replica waits for its master in any phase of the link before it tries again")
 	flag.Parse()
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
@@ -67,7 +68,7 @@ func main() {
 		StopWritesOnBgsaveError: yes(*stopWrites),
 	}}
 	config.Repl = ReplConfig{ReplicaOf: *replicaOf, BacklogSize: int(memoryConfig("repl-backlog-size", *backlogSize, 16<<10)),
-		DisklessSync: yes(*disklessSync), DisklessSyncDelay: *disklessDelay, PingPeriod: *pingPeriod}
+		DisklessSync: yes(*disklessSync), DisklessSyncDelay: *disklessDelay, PingPeriod: *pingPeriod, Timeout: *replTimeout}
 	var err error
 	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
 		fatalConfig("client-output-buffer-limit", *outputLimit, err)

@@ -21,6 +21,9 @@ import (
 
 func newServer(t testing.TB, config Config) *Server {
 	t.Helper()
+	if config.RDB.Dir == "" { // a replica's snapshot arrives in a file there: not in the step's folder
+		config.RDB.Dir = t.TempDir()
+	}
 	srv, err := NewServer(config)
 	require.NoError(t, err)
 	return srv

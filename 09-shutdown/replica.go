@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +41,16 @@ type masterLink struct {
 	conn       net.Conn
 	connMu     sync.Mutex
 	everSynced bool
+	// discarded: the stream could not be parsed, so the next sync is a full one. phase is
+	// where the link is (handshake, transfer, stream), for the log line of a timeout. Both
+	// belong to the link's goroutine.
+	discarded bool
+	phase     string
+}
+
+// replTimeout is repl-timeout: how long a replica waits for its master, in any phase.
+func (s *Server) replTimeout() time.Duration {
+	return time.Duration(s.config.Repl.Timeout) * time.Second
 }
 
 // following reports whether this server is a replica.
@@ -124,6 +136,9 @@ func (m *masterLink) run() {
 			return
 		default:
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			slog.Warn(timeoutLines[m.phase])
+		}
 		slog.Info("Connection with master lost: " + err.Error())
 		select {
 		case <-m.stop:
@@ -146,10 +161,14 @@ func (m *masterLink) session() error {
 		return errors.New("stopped")
 	default:
 	}
-	m.conn = conn
+	// Every read and write on the link, in every phase, gets repl-timeout: a master that
+	// goes silent in the handshake or in the middle of the snapshot is given up on and tried
+	// again, as Redis's replicationCron does.
+	m.conn = deadlineConn{conn, m.s.replTimeout()}
 	m.connMu.Unlock()
 	defer conn.Close()
-	in := bufio.NewReaderSize(conn, 64<<10)
+	in := bufio.NewReaderSize(m.conn, 64<<10)
+	m.phase = "handshake"
 	slog.Info("MASTER <-> REPLICA sync started")
 
 	// The handshake: each step answered before the next is sent. Errors to REPLCONF are
@@ -174,7 +193,7 @@ func (m *masterLink) session() error {
 	r := s.repl
 	r.mu.Lock()
 	replID, from := "?", "-1"
-	if m.everSynced || r.hasBacklog {
+	if !m.discarded && (m.everSynced || r.hasBacklog) {
 		replID, from = r.replID, strconv.FormatInt(r.offset+1, 10)
 	}
 	r.mu.Unlock()
@@ -188,14 +207,16 @@ func (m *masterLink) session() error {
 	switch {
 	case strings.HasPrefix(line, "+FULLRESYNC "):
 		fields := strings.Fields(line)
-		if len(fields) != 3 {
-			return errors.New("bad FULLRESYNC reply: " + line)
+		offset, err := int64(0), errors.New("bad FULLRESYNC reply")
+		if len(fields) == 3 && len(fields[1]) == 40 {
+			offset, err = strconv.ParseInt(fields[2], 10, 64)
 		}
-		offset, err := strconv.ParseInt(fields[2], 10, 64)
-		if err != nil {
-			return err
+		if err != nil || offset < 0 {
+			// Redis's words when it cannot make sense of the reply (syncWithMaster).
+			return errors.New("Master replied with wrong +FULLRESYNC syntax: " + line)
 		}
 		slog.Info("Full resync from master: " + fields[1] + ":" + fields[2])
+		m.phase = "transfer"
 		if err := m.loadSnapshot(in, fields[1], offset); err != nil {
 			return err
 		}
@@ -212,14 +233,18 @@ func (m *masterLink) session() error {
 	default:
 		return errors.New("unexpected reply to PSYNC from master: " + line)
 	}
-	m.everSynced = true
+	m.everSynced, m.discarded = true, false
 	m.up.Store(true)
+	m.phase = "stream"
 	return m.stream(in)
 }
 
-// loadSnapshot reads the snapshot after +FULLRESYNC, in either framing, and makes it the
-// keyspace: "$<len>\r\n" and len bytes, or "$EOF:<40 bytes>\r\n", the RDB, and the same 40
-// bytes (diskless). Newlines before it keep the link alive and are skipped.
+// loadSnapshot reads the snapshot after +FULLRESYNC, in either framing, into a temporary file,
+// and loads it from there: "$<len>\r\n" and len bytes, or "$EOF:<40 bytes>\r\n", the RDB,
+// and the same 40 bytes (diskless). Newlines before it keep the link alive and are skipped.
+// On disk, as Redis's default (repl-diskless-load disabled): the replica's memory does not
+// grow with the master's dataset while it arrives, and a length the master gets wrong costs
+// disk, not memory.
 func (m *masterLink) loadSnapshot(in *bufio.Reader, replID string, offset int64) error {
 	m.syncing.Store(true)
 	defer m.syncing.Store(false)
@@ -227,42 +252,30 @@ func (m *masterLink) loadSnapshot(in *bufio.Reader, replID string, offset int64)
 	if err != nil {
 		return err
 	}
-	var rdb []byte
-	if mark, ok := strings.CutPrefix(line, "$EOF:"); ok {
-		if len(mark) != 40 {
-			return errors.New("bad EOF mark: " + line)
-		}
-		// Byte by byte from the buffered reader: the stream follows the mark at once, and
-		// nothing after it may be taken.
-		var buf []byte
-		last := mark[len(mark)-1]
-		for {
-			b, err := in.ReadByte()
-			if err != nil {
-				return err
-			}
-			buf = append(buf, b)
-			if b == last && bytes.HasSuffix(buf, []byte(mark)) {
-				break
-			}
-		}
-		m.lastIO.Store(time.Now().Unix())
-		rdb = buf[:len(buf)-40]
-	} else {
-		size, err := strconv.Atoi(strings.TrimPrefix(line, "$"))
-		if err != nil || !strings.HasPrefix(line, "$") {
-			return errors.New("bad snapshot header from master: " + line)
-		}
-		rdb = make([]byte, size)
-		if _, err := io.ReadFull(in, rdb); err != nil {
-			return err
-		}
-	}
-	keys, err := readRDB(bytes.NewReader(rdb), 0) // a replica keeps keys its master will expire
+	s := m.s
+	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.%d.rdb", time.Now().Unix(), os.Getpid()))
+	file, err := os.OpenFile(temp, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
 	if err != nil {
+		return errors.New("Opening the temp file needed for MASTER <-> REPLICA synchronization: " + err.Error())
+	}
+	defer os.Remove(temp) // gone once loaded, or renamed to the snapshot's name before
+	defer file.Close()
+	if err := receiveSnapshot(in, line, file); err != nil {
 		return err
 	}
-	s := m.s
+	m.lastIO.Store(time.Now().Unix())
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	keys, err := readRDB(file, 0) // a replica keeps keys its master will expire
+	if err != nil {
+		return errors.New("Failed trying to load the MASTER synchronization DB from disk, check server logs: " + err.Error())
+	}
+	if s.config.RDB.FileName != "" { // as Redis, the snapshot received is the replica's own from now on
+		if err := file.Sync(); err == nil {
+			os.Rename(temp, s.rdbPath())
+		}
+	}
 	s.store.replaceAll(keys)
 	r := s.repl
 	r.mu.Lock()
@@ -277,6 +290,83 @@ func (m *masterLink) loadSnapshot(in *bufio.Reader, replID string, offset int64)
 	m.offset.Store(offset)
 	slog.Info(fmt.Sprintf("MASTER <-> REPLICA sync: Finished with success (%d keys)", len(keys)))
 	return nil
+}
+
+// receiveSnapshot copies the snapshot whose header line is line from in to file, and no byte
+// more: the stream follows it on the same connection.
+func receiveSnapshot(in *bufio.Reader, line string, file *os.File) error {
+	if message, ok := strings.CutPrefix(line, "-"); ok {
+		return errors.New("MASTER aborted replication with an error: " + message)
+	}
+	if !strings.HasPrefix(line, "$") {
+		return errors.New("Bad protocol from MASTER, the first byte is not '$' (we received '" + line + "'), are you sure the host and port are right?")
+	}
+	if mark, ok := strings.CutPrefix(line, "$EOF:"); ok {
+		if len(mark) != 40 {
+			return errors.New("Bad protocol from MASTER, the EOF mark is not 40 bytes (we received '" + line + "')")
+		}
+		slog.Info("MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
+		return copyUntilMark(file, in, []byte(mark))
+	}
+	size, err := strconv.ParseInt(line[1:], 10, 64)
+	if err != nil || size < 0 {
+		return errors.New("Bad protocol from MASTER, the snapshot's length is not a size (we received '" + line + "')")
+	}
+	slog.Info(fmt.Sprintf("MASTER <-> REPLICA sync: receiving %d bytes from master to disk", size))
+	if _, err := io.CopyN(file, in, size); err != nil {
+		return fmt.Errorf("I/O error trying to sync with MASTER: %w", noEOF(err))
+	}
+	return nil
+}
+
+// copyUntilMark copies from in to w until the 40-byte mark, which it consumes and does not
+// copy. It looks for the mark in what in holds already, so it never reads past it.
+func copyUntilMark(w io.Writer, in *bufio.Reader, mark []byte) error {
+	var window []byte // the last bytes seen, which may be the start of the mark
+	for {
+		if _, err := in.Peek(1); err != nil {
+			return fmt.Errorf("I/O error trying to sync with MASTER: %w", noEOF(err))
+		}
+		chunk, _ := in.Peek(in.Buffered())
+		kept := len(window)
+		window = append(window, chunk...)
+		if i := bytes.Index(window, mark); i >= 0 {
+			if _, err := w.Write(window[:i]); err != nil {
+				return err
+			}
+			_, err := in.Discard(i + len(mark) - kept)
+			return err
+		}
+		keep := min(len(mark)-1, len(window))
+		if _, err := w.Write(window[:len(window)-keep]); err != nil {
+			return err
+		}
+		window = append(window[:0], window[len(window)-keep:]...)
+		in.Discard(len(chunk))
+	}
+}
+
+func noEOF(err error) error {
+	if errors.Is(err, io.EOF) {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// deadlineConn gives every read and write on the master link the time of repl-timeout.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (c deadlineConn) Read(p []byte) (int, error) {
+	c.Conn.SetReadDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Read(p)
+}
+
+func (c deadlineConn) Write(p []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(p)
 }
 
 // stream applies the master's commands, counting their bytes, and passes them on to our own
@@ -294,20 +384,31 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 		delete(s.clients, c.conn)
 		s.mu.Unlock()
 	}()
-	reader := resp.NewReader(in)
+	received := &receivedBytes{r: in}
+	reader := resp.NewReader(received)
 	done := make(chan struct{})
 	defer close(done)
 	go m.ackEverySecond(done)
 	for {
-		// Redis's repl-timeout: a master sends at least a PING every 10 seconds, so a link
-		// silent for 60 is dead, even if TCP has not noticed.
-		m.conn.SetReadDeadline(time.Now().Add(replTimeout))
+		// A master sends at least a PING every repl-ping-replica-period, so a link silent for
+		// repl-timeout is dead, even if TCP has not noticed (deadlineConn).
 		args, err := reader.ReadCommand()
+		var protocolErr *resp.ProtocolError
+		if errors.As(err, &protocolErr) {
+			return m.protocolError(strings.TrimPrefix(protocolErr.Error(), "Protocol error: "), received.kept)
+		}
 		if err != nil {
 			return err
 		}
 		m.lastIO.Store(time.Now().Unix())
-		raw := resp.AppendCommand(nil, args...)
+		// The bytes as they came, newlines before the command included: what the replica
+		// counts in its offset and passes on, as Redis does (the query buffer up to qb_pos).
+		raw := received.take(reader.Buffered())
+		if command := bytes.TrimLeft(raw, "\r\n"); len(command) == 0 || command[0] != '*' {
+			// The stream is RESP only: an inline line is a desynchronised stream.
+			slog.Warn("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
+			return m.protocolError("Master using the inline protocol. Desync?", raw)
+		}
 		s.applyingFromMaster.Store(true)
 		c.execute(args)
 		s.applyingFromMaster.Store(false)
@@ -318,7 +419,40 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 	}
 }
 
-const replTimeout = 60 * time.Second
+// protocolError ends the link over a stream the replica cannot parse, with Redis's log line.
+// Like Redis, it discards what it knew of the master: the next sync is a full one, since a
+// partial one would send the same bytes again.
+func (m *masterLink) protocolError(problem string, query []byte) error {
+	m.discarded = true
+	sample := strings.Map(func(r rune) rune {
+		if r < ' ' || r > '~' {
+			return '.'
+		}
+		return r
+	}, string(query[:min(len(query), 128)]))
+	slog.Warn("Protocol error (" + problem + ") from client: addr=" + m.conn.RemoteAddr().String() + " flags=M. Query buffer during protocol error: '" + sample + "'")
+	return errors.New("protocol error from master: " + problem)
+}
+
+// receivedBytes keeps the bytes read from the master until the command they hold is applied.
+type receivedBytes struct {
+	r    io.Reader
+	kept []byte
+}
+
+func (b *receivedBytes) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	b.kept = append(b.kept, p[:n]...)
+	return n, err
+}
+
+// take returns the bytes read so far but the last unparsed ones, and forgets them.
+func (b *receivedBytes) take(unparsed int) []byte {
+	n := len(b.kept) - unparsed
+	taken := bytes.Clone(b.kept[:n])
+	b.kept = b.kept[:copy(b.kept, b.kept[n:])]
+	return taken
+}
 
 func (m *masterLink) ackEverySecond(done chan struct{}) {
 	ticker := time.NewTicker(time.Second)
@@ -363,15 +497,24 @@ func (m *masterLink) linkState() string {
 	}
 }
 
+// timeoutLines are Redis's log lines for a master silent for repl-timeout, in each phase of
+// the link (replicationCron).
+var timeoutLines = map[string]string{
+	"handshake": "Timeout connecting to the MASTER...",
+	"transfer":  "Timeout receiving bulk data from MASTER... If the problem persists try to set the 'repl-timeout' parameter in redis.conf to a larger value.",
+	"stream":    "MASTER timeout: no data nor PING received...",
+}
+
 // readLine reads a line of the handshake, skipping the newlines a master sends to keep the
-// link alive while it prepares the snapshot.
+// link alive while it prepares the snapshot. A line longer than the reader's buffer is an
+// error, not a reason to hold more.
 func readLine(in *bufio.Reader) (string, error) {
 	for {
-		line, err := in.ReadString('\n')
+		line, err := in.ReadSlice('\n')
 		if err != nil {
 			return "", err
 		}
-		if line = strings.TrimRight(line, "\r\n"); line != "" {
+		if line := strings.TrimRight(string(line), "\r\n"); line != "" {
 			return line, nil
 		}
 	}

@@ -35,6 +35,7 @@ type ReplConfig struct {
 	DisklessSync      bool   // repl-diskless-sync: stream the snapshot to replicas that can take it
 	DisklessSyncDelay int    // repl-diskless-sync-delay: seconds to wait for more replicas first
 	PingPeriod        int    // repl-ping-replica-period: seconds between the master's PINGs (0: 10)
+	Timeout           int    // repl-timeout: seconds a replica waits for its master (0: 60)
 }
 
 // Server accepts TCP connections and serves each one in its own goroutine.
@@ -103,6 +104,9 @@ func NewServer(config Config) (*Server, error) {
 	}
 	if config.Repl.PingPeriod == 0 {
 		config.Repl.PingPeriod = 10
+	}
+	if config.Repl.Timeout == 0 {
+		config.Repl.Timeout = 60
 	}
 	if config.QueryBufferLimit == 0 {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
@@ -295,8 +299,11 @@ type client struct {
 	listeningPort       int
 	capaEOF, capaPsync2 bool
 	replica             *replicaLink
-	master              *masterLink
-	writeOffset         int64
+	// isReplica is replica != nil, for CLIENT KILL TYPE in other clients' goroutines: replica
+	// is set under the replication lock, which they do not hold.
+	isReplica   atomic.Bool
+	master      *masterLink
+	writeOffset int64
 
 	// subscribed is the client's channels and patterns (pubsub.go); subscriptionCount is
 	// their number, read by publishers (the output buffer's class) as well.

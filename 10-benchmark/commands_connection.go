@@ -259,7 +259,7 @@ func (c *client) kind() string {
 	switch {
 	case c.master != nil:
 		return "master"
-	case c.replica != nil:
+	case c.isReplica.Load():
 		return "replica"
 	case c.subscriptionCount.Load() > 0:
 		return "pubsub"

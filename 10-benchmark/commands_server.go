@@ -311,6 +311,7 @@ func (s *Server) settings() [][2]string {
 		{"repl-diskless-sync", yesNo(s.config.Repl.DisklessSync)},
 		{"repl-diskless-sync-delay", strconv.Itoa(s.config.Repl.DisklessSyncDelay)},
 		{"repl-ping-replica-period", strconv.Itoa(s.config.Repl.PingPeriod)},
+		{"repl-timeout", strconv.Itoa(s.config.Repl.Timeout)},
 		{"shutdown-timeout", strconv.FormatInt(s.shutdownTimeout.Load(), 10)},
 		{"shutdown-on-sigterm", formatShutdownFlags(int(s.onSigterm.Load()))},
 		{"shutdown-on-sigint", formatShutdownFlags(int(s.onSigint.Load()))},

@@ -50,10 +50,13 @@ type output struct {
 	// that tells of a write (a keyspace event) leaves no sooner than a reply to it would.
 	durable func(offset int64) error
 
-	mu      sync.Mutex
-	held    [][]byte // replies written but not released yet
-	queued  [][]byte // released replies, for the writer to send in order
-	writing bool     // the writer goroutine is running
+	mu     sync.Mutex
+	held   [][]byte // replies written but not released yet
+	queued [][]byte // released replies, for the writer to send in order
+	// sentOfFirst is how much of queued[0] the socket has taken already (sendNow): the chunk
+	// stays whole, so that it goes back to its pool whole.
+	sentOfFirst int
+	writing     bool // the writer goroutine is running
 	// While the client's commands run (busy), messages published to it wait in pending,
 	// behind the replies still being written: a SUBSCRIBE's reply reaches the client before
 	// the first message on the channel. release sends them after those replies.
@@ -155,6 +158,8 @@ func (o *output) overLimit() bool {
 
 // drop gives up what the client will never read, so that its memory returns at once.
 func (o *output) drop() {
+	o.size += o.sentOfFirst // counted off already
+	o.sentOfFirst = 0
 	for _, list := range []*[][]byte{&o.held, &o.queued, &o.pending} {
 		for _, chunk := range *list {
 			o.size -= len(chunk)
@@ -239,23 +244,30 @@ func (o *output) sendNow() {
 		return
 	}
 	sent := 0
-	for _, chunk := range o.queued {
-		n, err := o.try(chunk)
+	var err error
+	for sent < len(o.queued) {
+		chunk := o.queued[sent][o.sentOfFirst:]
+		var n int
+		n, err = o.try(chunk)
 		o.size -= n
-		if err != nil { // as in run: the client is gone, and so is what it did not read
-			o.err = err
-			o.conn.Close()
-			o.drop()
-			return
+		o.sentOfFirst += n
+		if err != nil || n < len(chunk) {
+			break // the rest waits for the writer, or the client is gone
 		}
-		if n < len(chunk) {
-			o.queued[sent] = chunk[n:] // the rest waits for the writer
-			break
-		}
-		recycle(chunk)
+		recycle(o.queued[sent])
+		o.queued[sent] = nil
+		o.sentOfFirst = 0
 		sent++
 	}
+	// The chunks sent leave the queue before anything else can drop it: a chunk given back to
+	// its pool twice would be handed to two clients at once, and one would read the other's
+	// replies.
 	o.queued = o.queued[:copy(o.queued, o.queued[sent:])]
+	if err != nil { // as in run: the client is gone, and so is what it did not read
+		o.err = err
+		o.conn.Close()
+		o.drop()
+	}
 }
 
 // run is the client's writer: it sends released replies until none are left. A failed write
@@ -264,8 +276,8 @@ func (o *output) run() {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	for len(o.queued) > 0 && o.err == nil {
-		batch, after := o.queued, o.after
-		o.queued, o.after = nil, 0
+		batch, after, skip := o.queued, o.after, o.sentOfFirst
+		o.queued, o.after, o.sentOfFirst = nil, 0, 0
 		if after > 0 && o.durable != nil {
 			o.mu.Unlock()
 			err := o.durable(after)
@@ -275,16 +287,20 @@ func (o *output) run() {
 				o.conn.Close()
 			}
 		}
-		for _, chunk := range batch {
+		for i, chunk := range batch {
+			unsent := chunk
+			if i == 0 {
+				unsent = chunk[skip:]
+			}
 			failed := o.err != nil
 			o.mu.Unlock()
 			var err error
 			if !failed {
-				_, err = o.conn.Write(chunk)
+				_, err = o.conn.Write(unsent)
 			}
 			recycle(chunk)
 			o.mu.Lock()
-			o.size -= len(chunk)
+			o.size -= len(unsent)
 			if err != nil && o.err == nil {
 				o.err = err
 				o.conn.Close()

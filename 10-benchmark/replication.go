@@ -200,6 +200,7 @@ func (s *Server) tryPartialResync(c *client, link *replicaLink, replID, offsetAr
 		return false
 	}
 	c.replica = link
+	c.isReplica.Store(true)
 	c.output.setLimit(func() outputLimit { return s.outputLimits.Load().replica })
 	if c.capaPsync2 {
 		c.output.push([]byte("+CONTINUE "+r.replID+"\r\n"), 0)
@@ -248,6 +249,7 @@ func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 		r.selected = false // the stream after a snapshot starts with a SELECT
 		offset, replID = r.offset, r.replID
 		c.replica = link
+		c.isReplica.Store(true)
 		c.output.setLimit(func() outputLimit { return s.outputLimits.Load().replica })
 		link.waitingForAck = diskless
 		r.replicas = append(r.replicas, link)

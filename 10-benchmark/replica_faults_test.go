@@ -1,0 +1,145 @@
+package main
+
+import (
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"byoredis/shared/redistest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// replicaOfFake starts a replica of a fake master, ours or a real redis-server, with a
+// repl-timeout of a second.
+func replicaOfFake(t *testing.T, real bool, master *redistest.FakeMaster) string {
+	if real {
+		return startRedisReplica(t, master.Addr, "--repl-timeout", "1")
+	}
+	return startOurs(t, ReplConfig{ReplicaOf: strings.Replace(master.Addr, ":", " ", 1), Timeout: 1})
+}
+
+// bothReplicas runs test with our replica and with a real redis-server replica.
+func bothReplicas(t *testing.T, test func(t *testing.T, real bool)) {
+	t.Run("ours", func(t *testing.T) { test(t, false) })
+	t.Run("redis", func(t *testing.T) { test(t, true) })
+}
+
+// nextPSYNC waits for the replica's next PSYNC to the fake master and returns its arguments.
+func nextPSYNC(t *testing.T, master *redistest.FakeMaster) []string {
+	t.Helper()
+	timeout := time.After(hangGuard)
+	for {
+		select {
+		case command := <-master.Commands:
+			if len(command) > 0 && strings.EqualFold(command[0], "PSYNC") {
+				return command
+			}
+		case <-timeout:
+			t.Fatal("the replica did not ask its master for the stream (again)")
+		}
+	}
+}
+
+// A master that sends a snapshot length that is no length, or one the replica could never
+// hold, does not bring its replica down: the replica drops the link, tries again, and goes on
+// serving its clients.
+func TestReplicaSurvivesBadSnapshotLengths(t *testing.T) {
+	for _, header := range []string{"$-5", "$99999999999", "$abc", "$EOF:tooshort", "-ERR no"} {
+		t.Run(header, func(t *testing.T) {
+			bothReplicas(t, func(t *testing.T, real bool) {
+				master := redistest.StartFakeMaster(t, redistest.Handshake+header+"\r\n")
+				replica := replicaOfFake(t, real, master)
+				nextPSYNC(t, master)
+				nextPSYNC(t, master) // it tried again
+				assert.Equal(t, "PONG", redistest.Dial(t, replica).Do("PING").Str, "the replica still serves")
+			})
+		})
+	}
+}
+
+// A master that goes silent, in the handshake or in the middle of the snapshot, is given up
+// on after repl-timeout, and tried again.
+func TestReplicaGivesUpOnASilentMaster(t *testing.T) {
+	for name, script := range map[string]string{
+		"handshake": "",
+		"snapshot":  redistest.Handshake + "$1000\r\nREDIS0010",
+		"stream":    redistest.Handshake + redistest.EmptyRDB,
+	} {
+		t.Run(name, func(t *testing.T) {
+			bothReplicas(t, func(t *testing.T, real bool) {
+				master := redistest.StartFakeMaster(t, script)
+				replicaOfFake(t, real, master)
+				if script != "" {
+					nextPSYNC(t, master)
+				}
+				timeout := time.After(hangGuard)
+				for { // the first connection ends, and a second starts
+					select {
+					case command := <-master.Commands:
+						if len(command) == 0 {
+							return
+						}
+					case <-timeout:
+						t.Fatal("the replica still waits for a silent master")
+					}
+				}
+			})
+		})
+	}
+}
+
+// The stream is RESP only: an inline command from the master is not run, the link is
+// dropped, and the next sync is a full one, since a partial one would bring the same bytes.
+func TestReplicaRefusesInlineCommandsFromMaster(t *testing.T) {
+	bothReplicas(t, func(t *testing.T, real bool) {
+		master := redistest.StartFakeMaster(t, redistest.Handshake+redistest.EmptyRDB+"SET inline 1\r\n"+cmd("SET", "after", "1"))
+		replica := replicaOfFake(t, real, master)
+		nextPSYNC(t, master)
+		assert.Equal(t, []string{"PSYNC", "?", "-1"}, nextPSYNC(t, master), "a full sync after the protocol error")
+		conn := redistest.Dial(t, replica)
+		assert.True(t, conn.Do("GET", "inline").IsNull, "the inline command did not run")
+		assert.True(t, conn.Do("GET", "after").IsNull, "nor anything after it")
+	})
+}
+
+// A replica counts the bytes it received from its master, not the commands re-encoded: a
+// newline before a command counts, as it does in Redis's offset.
+func TestReplicaCountsTheBytesItReceived(t *testing.T) {
+	stream := "\n" + cmd("SET", "k", "v") + cmd("REPLCONF", "GETACK", "*")
+	bothReplicas(t, func(t *testing.T, real bool) {
+		master := redistest.StartFakeMaster(t, redistest.Handshake+redistest.EmptyRDB+stream)
+		replicaOfFake(t, real, master)
+		want := strconv.Itoa(len(stream) - len(cmd("REPLCONF", "GETACK", "*")))
+		timeout := time.After(hangGuard)
+		for {
+			select {
+			case command := <-master.Commands:
+				if len(command) == 3 && strings.EqualFold(command[1], "ACK") && command[2] != "0" {
+					require.Equal(t, want, command[2], "the offset the replica acknowledges")
+					return
+				}
+			case <-timeout:
+				t.Fatal("no REPLCONF ACK past offset 0")
+			}
+		}
+	})
+}
+
+// The snapshot arrives in a file, not in memory, as with Redis's default (repl-diskless-load
+// disabled): receiving 64 MB allocates a small part of that. (The payload is no RDB, so the
+// load fails after it and the replica tries again.)
+func TestReplicaReceivesTheSnapshotOnDisk(t *testing.T) {
+	const size = 64 << 20
+	master := redistest.StartFakeMaster(t, redistest.Handshake+"$"+strconv.Itoa(size)+"\r\n"+strings.Repeat("x", size))
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	replicaOfFake(t, false, master)
+	nextPSYNC(t, master)
+	nextPSYNC(t, master) // the whole payload has arrived, and the load has failed
+	runtime.ReadMemStats(&after)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size/4), "bytes allocated while 64 MB arrived")
+}
