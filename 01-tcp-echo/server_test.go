@@ -110,3 +110,12 @@ func TestGoRedisCannotUseAnEchoServer(t *testing.T) {
 	err := client.Ping(context.Background()).Err()
 	require.Error(t, err)
 }
+
+// When the process runs out of file descriptors, Accept fails; the server logs it and goes
+// on, as Redis does, and the client waiting in the backlog is served once it can be.
+func TestServerOutlivesFailedAccepts(t *testing.T) {
+	addr := redistest.StartOn(t, NewServer(10000), redistest.OutOfDescriptors(redistest.Listen(t), 3))
+	conn := redistest.Dial(t, addr)
+	conn.Send("hello\r\n")
+	assert.Equal(t, "hello\r\n", conn.ReadLine())
+}

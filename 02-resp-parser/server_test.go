@@ -234,3 +234,10 @@ func TestRedisBenchmarkPing(t *testing.T) {
 		assert.Regexp(t, regexp.MustCompile(test+`: [0-9.]+ requests per second`), out)
 	}
 }
+
+// When the process runs out of file descriptors, Accept fails; the server logs it and goes
+// on, as Redis does, and the client waiting in the backlog is served once it can be.
+func TestServerOutlivesFailedAccepts(t *testing.T) {
+	addr := redistest.StartOn(t, NewServer(10000), redistest.OutOfDescriptors(redistest.Listen(t), 3))
+	assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str)
+}

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,14 +77,17 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.mu.Unlock()
 
+	var pause time.Duration // after a failed accept (acceptFailed)
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return nil // Close closed the listener: a clean stop
 			}
-			return err
+			pause = acceptFailed(err, pause)
+			continue
 		}
+		pause = 0
 		c := s.add(conn)
 		if c == nil {
 			continue
@@ -94,6 +99,25 @@ func (s *Server) Serve(ln net.Listener) error {
 			c.serve()
 		}()
 	}
+}
+
+// acceptFailed logs a failed accept and waits before the next one. Most often the process is
+// out of file descriptors (EMFILE), and the client that could not be accepted waits in the
+// listen backlog until another connection closes. Redis logs it and goes on
+// (acceptTcpHandler in networking.c): ending the server would end every client it has. The
+// wait doubles from 5 ms to a second, so that a lasting fault costs a log line a second, not
+// a busy loop.
+func acceptFailed(err error, pause time.Duration) time.Duration {
+	reason := err.Error()
+	var syscallErr *os.SyscallError
+	if errors.As(err, &syscallErr) { // the C library's words: "accept: Too many open files"
+		text := syscallErr.Err.Error()
+		reason = "accept: " + strings.ToUpper(text[:1]) + text[1:]
+	}
+	slog.Warn("Accepting client connection: " + reason)
+	pause = min(max(2*pause, 5*time.Millisecond), time.Second)
+	time.Sleep(pause)
+	return pause
 }
 
 // add registers a new client, or turns it away if the server is closing or full.

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -27,6 +29,8 @@ func main() {
 	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 
 	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz}
 	var err error

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -38,6 +40,8 @@ func main() {
 	// (step 06 adds it), so its base is always commands, as Redis's is with "no".
 	rdbPreamble := flag.String("aof-use-rdb-preamble", "no", `only "no" in this step: the base holds commands`)
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
 	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the

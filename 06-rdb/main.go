@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -41,6 +43,8 @@ func main() {
 	rdbChecksum := flag.String("rdbchecksum", "yes", "yes: end snapshots with a CRC-64 checksum")
 	stopWrites := flag.String("stop-writes-on-bgsave-error", "yes", "yes: refuse writes while the last background save failed")
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
 	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the

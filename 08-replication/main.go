@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -48,6 +50,8 @@ func main() {
 	pingPeriod := flag.Int("repl-ping-replica-period", 10, "seconds between the PINGs a master sends down the stream")
 	replTimeout := flag.Int("repl-timeout", 60, "seconds a replica waits for its master in any phase of the link before it tries again")
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
 	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the

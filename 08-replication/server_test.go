@@ -439,3 +439,10 @@ func TestGlobMatchesRedis(t *testing.T) {
 		assert.Equal(t, want, got, "pattern %q", pattern)
 	}
 }
+
+// When the process runs out of file descriptors, Accept fails; the server logs it and goes
+// on, as Redis does, and the client waiting in the backlog is served once it can be.
+func TestServerOutlivesFailedAccepts(t *testing.T) {
+	addr := redistest.StartOn(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10000}), redistest.OutOfDescriptors(redistest.Listen(t), 3))
+	assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str)
+}

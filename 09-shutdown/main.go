@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -50,6 +52,8 @@ func main() {
 	onSigterm := flag.String("shutdown-on-sigterm", "default", "SIGTERM's shutdown: default, or save, nosave, now, force")
 	onSigint := flag.String("shutdown-on-sigint", "default", "SIGINT's shutdown: default, or save, nosave, now, force")
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 
 	// Like Redis, the server moves into --dir and works there: every file it writes is in it,
 	// and CONFIG GET dir answers the absolute path. A directory that is not there stops the

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"byoredis/shared/fdlimit"
 )
 
 func main() {
@@ -58,6 +60,8 @@ func main() {
 	onSigint := flag.String("shutdown-on-sigint", "default", "SIGINT's shutdown: default, or save, nosave, now, force")
 	pprofAddr := flag.String("pprof", "", `serve Go's profiles (net/http/pprof) on this address, as "127.0.0.1:6060": not a Redis directive`)
 	flag.Parse()
+	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
+	*maxClients = fdlimit.Fit(*maxClients)
 	if *pprofAddr != "" {
 		go func() { slog.Error("pprof", "err", http.ListenAndServe(*pprofAddr, nil)) }()
 	}

@@ -8,6 +8,9 @@ package redistest
 
 import (
 	"net"
+	"os"
+	"sync"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -68,4 +71,26 @@ func (c oneByteConn) Read(p []byte) (int, error) {
 		p = p[:1]
 	}
 	return c.Conn.Read(p)
+}
+
+// OutOfDescriptors wraps ln so that its first n accepts fail as they do when the process has
+// no file descriptor left (EMFILE), with the connection left waiting in the backlog.
+func OutOfDescriptors(ln net.Listener, n int) net.Listener {
+	return &failingListener{Listener: ln, failures: n}
+}
+
+type failingListener struct {
+	net.Listener
+	mu       sync.Mutex
+	failures int
+}
+
+func (l *failingListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.failures > 0 {
+		l.failures--
+		return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.Addr(), Err: os.NewSyscallError("accept4", syscall.EMFILE)}
+	}
+	return l.Listener.Accept()
 }
