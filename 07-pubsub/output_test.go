@@ -123,6 +123,7 @@ func TestConfigSetBufferLimits(t *testing.T) {
 		assert.Less(t, conn.RepliesBeforeClose(100), 100, "the client was not held to the new limit")
 	}, oneDatabase...)
 }
+
 // Every client gets its own replies and no other client's, while other connections are reset
 // or killed in the middle of large replies: a buffer given back for a client that died must
 // never be handed to another while it still holds replies.

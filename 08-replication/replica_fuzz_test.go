@@ -1,14 +1,14 @@
 package main
 
 import (
-	"runtime"
-	"time"
 	"bytes"
 	"net"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"byoredis/shared/redistest"
 )
