@@ -27,11 +27,16 @@ func main() {
 	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
 		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
 	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
+	requirePass := flag.String("requirepass", "", `the password clients give with AUTH; "" for none`)
+	protectedMode := flag.String("protected-mode", "yes", "yes: with no password, serve clients of the loopback interface only")
 	flag.Parse()
 	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
 	*maxClients = fdlimit.Fit(*maxClients)
 
-	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients}
+	if !yes(*protectedMode) && !strings.EqualFold(*protectedMode, "no") {
+		fatalConfig("protected-mode", *protectedMode, errors.New("argument must be 'yes' or 'no'"))
+	}
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, RequirePass: *requirePass, ProtectedMode: yes(*protectedMode)}
 	var err error
 	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
 		fatalConfig("client-output-buffer-limit", *outputLimit, err)
@@ -60,6 +65,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// yes parses Redis's yes/no booleans.
+func yes(s string) bool { return strings.EqualFold(s, "yes") }
 
 // fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
 // library's words for the error ("No such file or directory").

@@ -97,6 +97,8 @@ func init() {
 			flags: "loading stale fast", acl: "@fast @connection", doc: doc("connection", "1.0.0", "Echo the given string", "O(1)")}},
 		{name: "quit", arity: -1, handler: quit, info: commandInfo{
 			flags: "noscript loading stale fast no_auth allow_busy", acl: "@fast @connection", doc: doc("connection", "1.0.0", "Close the connection", "O(1)")}},
+		{name: "auth", arity: -2, handler: auth, info: commandInfo{
+			flags: "noscript loading stale fast no_auth allow_busy", acl: "@fast @connection", doc: doc("connection", "1.0.0", "Authenticate to the server", "O(N) where N is the number of passwords defined for the user")}},
 		{name: "hello", arity: -1, handler: hello, info: commandInfo{
 			flags: "noscript loading stale fast no_auth allow_busy", acl: "@fast @connection", doc: doc("connection", "6.0.0", "Handshake with Redis", "O(1)")}},
 		{name: "select", arity: 2, handler: selectDB, info: commandInfo{

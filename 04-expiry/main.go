@@ -27,12 +27,17 @@ func main() {
 	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
 		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
 	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
+	requirePass := flag.String("requirepass", "", `the password clients give with AUTH; "" for none`)
+	protectedMode := flag.String("protected-mode", "yes", "yes: with no password, serve clients of the loopback interface only")
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	flag.Parse()
 	// As many clients as the file descriptor limit allows, less a reserve, as Redis does.
 	*maxClients = fdlimit.Fit(*maxClients)
 
-	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz}
+	if !yes(*protectedMode) && !strings.EqualFold(*protectedMode, "no") {
+		fatalConfig("protected-mode", *protectedMode, errors.New("argument must be 'yes' or 'no'"))
+	}
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, RequirePass: *requirePass, ProtectedMode: yes(*protectedMode), Hz: *hz}
 	var err error
 	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
 		fatalConfig("client-output-buffer-limit", *outputLimit, err)
@@ -61,6 +66,9 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// yes parses Redis's yes/no booleans.
+func yes(s string) bool { return strings.EqualFold(s, "yes") }
 
 // fatalConfig stops the start as Redis does for a directive it cannot apply, with the C
 // library's words for the error ("No such file or directory").

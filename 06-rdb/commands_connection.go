@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/subtle"
 	"strings"
 
 	"byoredis/shared/resp"
@@ -66,12 +67,12 @@ func hello(c *client, args [][]byte) {
 			return
 		}
 	}
-	var username, name []byte
+	var username, password, name []byte
 	for i := 2; i < len(args); i++ {
 		remaining := len(args) - 1 - i
 		switch option := strings.ToUpper(string(args[i])); {
 		case option == "AUTH" && remaining >= 2:
-			username = args[i+1] // and args[i+2], the password
+			username, password = args[i+1], args[i+2]
 			i += 2
 		case option == "SETNAME" && remaining >= 1:
 			name = args[i+1]
@@ -81,10 +82,12 @@ func hello(c *client, args [][]byte) {
 			return
 		}
 	}
-	// The only user is Redis's "default" user, which has no password ("nopass"): any
-	// password is accepted for it, and any other user name is refused.
-	if username != nil && string(username) != "default" {
-		c.writer.Error("WRONGPASS invalid username-password pair or user is disabled.")
+	if username != nil && !c.authenticate(username, password) {
+		c.writer.Error(errWrongPass)
+		return
+	}
+	if !c.authenticated && *c.server.requirePass.Load() != "" {
+		c.writer.Error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
 		return
 	}
 	if name != nil {
@@ -112,6 +115,40 @@ func hello(c *client, args [][]byte) {
 	c.writer.BulkString("modules")
 	c.writer.Array(0)
 }
+
+// AUTH [username] password: give the password of requirepass. The only user is Redis's
+// "default" (ACL users beyond it are not part of this course).
+func auth(c *client, args [][]byte) {
+	if len(args) > 3 {
+		c.writer.Error(errSyntax)
+		return
+	}
+	username, password := []byte("default"), args[len(args)-1]
+	if len(args) == 3 {
+		username = args[1]
+	} else if *c.server.requirePass.Load() == "" {
+		c.writer.Error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
+		return
+	}
+	if !c.authenticate(username, password) {
+		c.writer.Error(errWrongPass)
+		return
+	}
+	c.writer.SimpleString("OK")
+}
+
+// authenticate checks a user name and password, and marks the client authenticated if they
+// are right. With no requirepass, the default user takes any password ("nopass").
+func (c *client) authenticate(username, password []byte) bool {
+	required := *c.server.requirePass.Load()
+	if string(username) != "default" || required != "" && subtle.ConstantTimeCompare(password, []byte(required)) != 1 {
+		return false
+	}
+	c.authenticated = true
+	return true
+}
+
+const errWrongPass = "WRONGPASS invalid username-password pair or user is disabled."
 
 // CLIENT ID: this connection's unique id.
 func clientID(c *client, args [][]byte) {

@@ -264,6 +264,16 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			n, err := parseMemoryAtLeast(value, 1<<20)
 			return func() { s.queryBufferLimit.Store(n) }, err
 		},
+		// Clients already connected keep what they had: authenticated, or not.
+		"requirepass": func(value string) (func(), error) {
+			return func() { s.requirePass.Store(&value) }, nil
+		},
+		"protected-mode": func(value string) (func(), error) {
+			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
+				return nil, errors.New("argument must be 'yes' or 'no'")
+			}
+			return func() { s.protectedMode.Store(yes(value)) }, nil
+		},
 		"stop-writes-on-bgsave-error": func(value string) (func(), error) {
 			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
 				return nil, errors.New("argument must be 'yes' or 'no'")
@@ -282,6 +292,8 @@ func (s *Server) settings() [][2]string {
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
+		{"requirepass", *s.requirePass.Load()},
+		{"protected-mode", yesNo(s.protectedMode.Load())},
 		{"databases", "1"},
 		{"hz", strconv.Itoa(s.config.Hz)},
 		{"save", formatSavePoints(s.config.RDB.SavePoints)},

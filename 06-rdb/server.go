@@ -23,8 +23,14 @@ type Config struct {
 
 	OutputLimits     outputLimits // client-output-buffer-limit
 	QueryBufferLimit int64        // client-query-buffer-limit (0: Redis's default, 1gb)
-	AOF              AOFConfig
-	RDB              RDBConfig
+
+	// requirepass: the password of Redis's only user here, "default"; "" for none. With
+	// none, protected-mode (on unless turned off: main's flag is yes, as Redis's default)
+	// serves only clients of the loopback interface.
+	RequirePass   string
+	ProtectedMode bool
+	AOF           AOFConfig
+	RDB           RDBConfig
 }
 
 // Server accepts TCP connections and serves each one in its own goroutine.
@@ -46,6 +52,8 @@ type Server struct {
 	// What CONFIG SET may change while clients are connected (commands_server.go).
 	outputLimits            atomic.Pointer[outputLimits]
 	queryBufferLimit        atomic.Int64
+	requirePass             atomic.Pointer[string]
+	protectedMode           atomic.Bool
 	stopWritesOnBgsaveError atomic.Bool
 
 	// What INFO reports (info.go).
@@ -80,6 +88,8 @@ func NewServer(config Config) (*Server, error) {
 		stop: make(chan struct{}), lastSave: time.Now()}
 	s.outputLimits.Store(&config.OutputLimits)
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
+	s.requirePass.Store(&config.RequirePass)
+	s.protectedMode.Store(config.ProtectedMode)
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
@@ -186,11 +196,35 @@ func (s *Server) add(conn net.Conn) *client {
 		conn.Close()
 		return nil
 	}
+	// Protected mode: a server with no password serves the loopback interface only, and says
+	// why to anyone else before it closes (clientAcceptHandler in Redis's networking.c).
+	if s.protectedMode.Load() && *s.requirePass.Load() == "" && !fromLoopback(conn) {
+		s.stats.rejectedConnections.Add(1)
+		conn.Write([]byte(deniedProtectedMode))
+		conn.Close()
+		return nil
+	}
 	s.stats.connectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
 }
+
+// fromLoopback reports whether a client connects from 127.0.0.1 or ::1: those two addresses
+// exactly, as Redis checks (islocalClient), not the whole of 127.0.0.0/8.
+func fromLoopback(conn net.Conn) bool {
+	host, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	return host == "127.0.0.1" || host == "::1"
+}
+
+const deniedProtectedMode = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+	"In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+	"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, " +
+	"however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+	"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+	"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+	"4) Setup a an authentication password for the default user. " +
+	"NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
 func (s *Server) remove(conn net.Conn) {
 	s.mu.Lock()
@@ -230,15 +264,18 @@ func (s *Server) Close() error {
 
 // client is one connection's state.
 type client struct {
-	server  *Server
-	store   *Store
-	conn    net.Conn
-	reader  *resp.Reader
-	writer  *resp.Writer
-	output  *output // the replies the client has not read yet (output.go)
-	id      int64   // CLIENT ID: unique, increasing, never reused
-	name    string  // CLIENT SETNAME
-	closing bool    // QUIT was called: close once the reply is sent
+	server *Server
+	store  *Store
+	conn   net.Conn
+	reader *resp.Reader
+	writer *resp.Writer
+	output *output // the replies the client has not read yet (output.go)
+	id     int64   // CLIENT ID: unique, increasing, never reused
+	name   string  // CLIENT SETNAME
+	// authenticated: AUTH or HELLO AUTH gave the password, or there was none to give when the
+	// client connected (Redis's c->authenticated).
+	authenticated bool
+	closing       bool // QUIT was called: close once the reply is sent
 
 	errorReplies int64 // error replies sent, so that INFO can count the commands that failed
 	// logged is the append-only file's offset after this client's last write command: its
@@ -256,6 +293,8 @@ func newClient(s *Server, conn net.Conn) *client {
 		writer: resp.NewWriter(out),
 		output: out,
 		id:     s.nextID.Add(1),
+
+		authenticated: *s.requirePass.Load() == "",
 	}
 	c.reader = resp.NewReader(flushBeforeRead{c})
 	c.writer.OnError = func(message string) {

@@ -27,6 +27,8 @@ func main() {
 	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
 		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
 	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
+	requirePass := flag.String("requirepass", "", `the password clients give with AUTH; "" for none`)
+	protectedMode := flag.String("protected-mode", "yes", "yes: with no password, serve clients of the loopback interface only")
 	keyspaceEvents := flag.String("notify-keyspace-events", "", `the keyspace events to publish, as Redis's class letters: "KEA" for all`)
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	appendOnly := flag.String("appendonly", "no", "yes: log every write to the append-only file, and load it at start")
@@ -57,7 +59,10 @@ func main() {
 		*dir = wd
 	}
 
-	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
+	if !yes(*protectedMode) && !strings.EqualFold(*protectedMode, "no") {
+		fatalConfig("protected-mode", *protectedMode, errors.New("argument must be 'yes' or 'no'"))
+	}
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, RequirePass: *requirePass, ProtectedMode: yes(*protectedMode), Hz: *hz, AOF: AOFConfig{
 		Enabled: yes(*appendOnly), Fsync: *appendFsync, Dir: *dir, DirName: *appendDirName, FileName: *appendFileName,
 		LoadTruncated: yes(*loadTruncated), RewritePercent: *rewritePercent, RewriteMinSize: memoryConfig("auto-aof-rewrite-min-size", *rewriteMinSize, 0),
 		RDBPreamble: yes(*rdbPreamble),

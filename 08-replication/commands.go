@@ -70,6 +70,13 @@ func (c *client) execute(args [][]byte) {
 		c.writer.Error("ERR Can't execute '" + cmd.name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
+	// With a password set, a client that has not given it may run only what lets it give it
+	// (AUTH, HELLO) or leave (QUIT, RESET): the commands flagged no_auth.
+	if !c.authenticated && *c.server.requirePass.Load() != "" && !strings.Contains(cmd.info.flags, "no_auth") {
+		c.server.commandStats[cmd].rejected.Add(1)
+		c.writer.Error("NOAUTH Authentication required.")
+		return
+	}
 	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
 	start, errorsBefore := time.Now(), c.errorReplies
 	cmd.handler(c, args)

@@ -264,6 +264,22 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			n, err := parseMemoryAtLeast(value, 1<<20)
 			return func() { s.queryBufferLimit.Store(n) }, err
 		},
+		// Clients already connected keep what they had: authenticated, or not.
+		"requirepass": func(value string) (func(), error) {
+			return func() { s.requirePass.Store(&value) }, nil
+		},
+		"masterauth": func(value string) (func(), error) {
+			return func() { s.masterAuth.Store(&value) }, nil
+		},
+		"masteruser": func(value string) (func(), error) {
+			return func() { s.masterUser.Store(&value) }, nil
+		},
+		"protected-mode": func(value string) (func(), error) {
+			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
+				return nil, errors.New("argument must be 'yes' or 'no'")
+			}
+			return func() { s.protectedMode.Store(yes(value)) }, nil
+		},
 		"notify-keyspace-events": func(value string) (func(), error) {
 			flags, err := parseKeyspaceEvents(value)
 			return func() { s.store.keyspaceEvents.Store(flags) }, err
@@ -286,6 +302,8 @@ func (s *Server) settings() [][2]string {
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
+		{"requirepass", *s.requirePass.Load()},
+		{"protected-mode", yesNo(s.protectedMode.Load())},
 		{"databases", "1"},
 		{"notify-keyspace-events", formatKeyspaceEvents(s.store.keyspaceEvents.Load())},
 		{"hz", strconv.Itoa(s.config.Hz)},
@@ -297,6 +315,8 @@ func (s *Server) settings() [][2]string {
 		{"repl-diskless-sync-delay", strconv.Itoa(s.config.Repl.DisklessSyncDelay)},
 		{"repl-ping-replica-period", strconv.Itoa(s.config.Repl.PingPeriod)},
 		{"repl-timeout", strconv.Itoa(s.config.Repl.Timeout)},
+		{"masterauth", *s.masterAuth.Load()},
+		{"masteruser", *s.masterUser.Load()},
 		{"dbfilename", s.config.RDB.FileName},
 		{"rdbcompression", yesNo(s.config.RDB.Compression)},
 		{"rdbchecksum", yesNo(s.config.RDB.Checksum)},

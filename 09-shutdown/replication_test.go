@@ -349,3 +349,27 @@ func TestReplicaIntactWhileClientsDieMidReply(t *testing.T) {
 		})
 	}
 }
+
+// A master with requirepass serves only replicas that give the password (masterauth), both
+// ways between this server and real Redis.
+func TestReplicaOfAPasswordProtectedMaster(t *testing.T) {
+	t.Run("real replica of ours", func(t *testing.T) {
+		master := redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, RequirePass: "s3cret", Repl: ReplConfig{BacklogSize: 64 << 20}}))
+		c := redistest.Dial(t, master)
+		c.Do("AUTH", "s3cret")
+		c.Do("SET", "k", "v")
+		replica := startRedisReplica(t, master, "--masterauth", "s3cret")
+		require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
+		assert.Equal(t, "v", redistest.Dial(t, replica).Do("GET", "k").Str)
+	})
+	t.Run("our replica of real", func(t *testing.T) {
+		master := redistest.StartRedis(t, append([]string{"--requirepass", "s3cret"}, realMaster...)...)
+		c := redistest.Dial(t, master)
+		c.Do("AUTH", "s3cret")
+		c.Do("SET", "k", "v")
+		replica := redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100,
+			Repl: ReplConfig{ReplicaOf: strings.Replace(master, ":", " ", 1), MasterAuth: "s3cret"}}))
+		require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
+		assert.Equal(t, "v", redistest.Dial(t, replica).Do("GET", "k").Str)
+	})
+}

@@ -33,6 +33,8 @@ func main() {
 	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
 		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
 	queryLimit := flag.String("client-query-buffer-limit", "1gb", "the most a client's unfinished request may hold")
+	requirePass := flag.String("requirepass", "", `the password clients give with AUTH; "" for none`)
+	protectedMode := flag.String("protected-mode", "yes", "yes: with no password, serve clients of the loopback interface only")
 	keyspaceEvents := flag.String("notify-keyspace-events", "", `the keyspace events to publish, as Redis's class letters: "KEA" for all`)
 	hz := flag.Int("hz", 10, "how many times a second background tasks such as active expiry run")
 	appendOnly := flag.String("appendonly", "no", "yes: log every write to the append-only file, and load it at start")
@@ -55,6 +57,8 @@ func main() {
 	disklessDelay := flag.Int("repl-diskless-sync-delay", 5, "seconds to wait for more replicas before a diskless sync starts")
 	pingPeriod := flag.Int("repl-ping-replica-period", 10, "seconds between the PINGs a master sends down the stream")
 	replTimeout := flag.Int("repl-timeout", 60, "seconds a replica waits for its master in any phase of the link before it tries again")
+	masterAuth := flag.String("masterauth", "", "the password this replica gives a master that has requirepass")
+	masterUser := flag.String("masteruser", "", `the user it gives it as, if not "default"`)
 	shutdownTimeout := flag.Int64("shutdown-timeout", 10, "seconds a shutdown waits for lagging replicas")
 	onSigterm := flag.String("shutdown-on-sigterm", "default", "SIGTERM's shutdown: default, or save, nosave, now, force")
 	onSigint := flag.String("shutdown-on-sigint", "default", "SIGINT's shutdown: default, or save, nosave, now, force")
@@ -76,7 +80,10 @@ func main() {
 		*dir = wd
 	}
 
-	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, Hz: *hz, AOF: AOFConfig{
+	if !yes(*protectedMode) && !strings.EqualFold(*protectedMode, "no") {
+		fatalConfig("protected-mode", *protectedMode, errors.New("argument must be 'yes' or 'no'"))
+	}
+	config := Config{Port: *port, Bind: *bind, MaxClients: *maxClients, RequirePass: *requirePass, ProtectedMode: yes(*protectedMode), Hz: *hz, AOF: AOFConfig{
 		Enabled: yes(*appendOnly), Fsync: *appendFsync, Dir: *dir, DirName: *appendDirName, FileName: *appendFileName,
 		LoadTruncated: yes(*loadTruncated), RewritePercent: *rewritePercent, RewriteMinSize: memoryConfig("auto-aof-rewrite-min-size", *rewriteMinSize, 0),
 		RDBPreamble: yes(*rdbPreamble),
@@ -85,7 +92,8 @@ func main() {
 		StopWritesOnBgsaveError: yes(*stopWrites),
 	}}
 	config.Repl = ReplConfig{ReplicaOf: *replicaOf, BacklogSize: int(memoryConfig("repl-backlog-size", *backlogSize, 16<<10)),
-		DisklessSync: yes(*disklessSync), DisklessSyncDelay: *disklessDelay, PingPeriod: *pingPeriod, Timeout: *replTimeout}
+		DisklessSync: yes(*disklessSync), DisklessSyncDelay: *disklessDelay, PingPeriod: *pingPeriod, Timeout: *replTimeout,
+		MasterAuth: *masterAuth, MasterUser: *masterUser}
 	var err error
 	if config.OutputLimits, err = parseOutputLimits(*outputLimit, defaultOutputLimits); err != nil {
 		fatalConfig("client-output-buffer-limit", *outputLimit, err)

@@ -174,11 +174,18 @@ func (m *masterLink) session() error {
 	// The handshake: each step answered before the next is sent. Errors to REPLCONF are
 	// not fatal (an old master may not know an option), as in Redis.
 	s := m.s
-	for _, request := range [][]string{
-		{"PING"},
-		{"REPLCONF", "listening-port", strconv.Itoa(s.config.Port)},
-		{"REPLCONF", "capa", "eof", "capa", "psync2"},
-	} {
+	requests := [][]string{{"PING"}}
+	if password := *s.masterAuth.Load(); password != "" { // masterauth, and masteruser if set
+		if user := *s.masterUser.Load(); user != "" {
+			requests = append(requests, []string{"AUTH", user, password})
+		} else {
+			requests = append(requests, []string{"AUTH", password})
+		}
+	}
+	requests = append(requests,
+		[]string{"REPLCONF", "listening-port", strconv.Itoa(s.config.Port)},
+		[]string{"REPLCONF", "capa", "eof", "capa", "psync2"})
+	for _, request := range requests {
 		if err := m.send(request...); err != nil {
 			return err
 		}
@@ -186,8 +193,11 @@ func (m *masterLink) session() error {
 		if err != nil {
 			return err
 		}
-		if request[0] == "PING" && strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH") {
+		switch {
+		case request[0] == "PING" && strings.HasPrefix(line, "-") && !strings.HasPrefix(line, "-NOAUTH"):
 			return errors.New("Error reply to PING from master: '" + line + "'")
+		case request[0] == "AUTH" && strings.HasPrefix(line, "-"):
+			return errors.New("Unable to AUTH to MASTER: " + line)
 		}
 	}
 	r := s.repl
@@ -377,7 +387,8 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 	c := newClient(s, m.conn)
 	c.writer = resp.NewWriter(io.Discard) // the master reads no replies
 	c.master = m
-	s.mu.Lock() // among the clients, for CLIENT KILL TYPE master and for Close
+	c.authenticated = true // the master is obeyed, whatever requirepass says (Redis's mustObeyClient)
+	s.mu.Lock()            // among the clients, for CLIENT KILL TYPE master and for Close
 	s.clients[c.conn] = c
 	s.mu.Unlock()
 	defer func() {

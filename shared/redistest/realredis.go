@@ -113,11 +113,11 @@ func isClosedChan(c chan struct{}) bool {
 	}
 }
 
-// freePort asks the kernel for a port that is free right now.
+// freePort is FreePort for a test: a port nothing listens on.
 func freePort(t testing.TB) int {
-	ln := Listen(t)
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	port, err := FreePort()
+	require.NoError(t, err)
+	return port
 }
 
 // RedisCLI runs redis-cli against addr with args and returns what it printed (stdout and

@@ -7,9 +7,12 @@
 package redistest
 
 import (
+	"errors"
 	"net"
 	"os"
+	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
@@ -94,3 +97,26 @@ func (l *failingListener) Accept() (net.Conn, error) {
 	}
 	return l.Listener.Accept()
 }
+
+// FreePort returns a port on 127.0.0.1 that nothing listens on, for a server process to listen
+// on. It is outside the range the kernel hands out to outgoing connections (32768 and up on
+// Linux, 49152 on macOS): a test that opens thousands of connections could otherwise take
+// the port between this check and the server's bind, so that the server fails to start or,
+// worse, its starter reaches another test's server there. Each call takes the port after the
+// last one, from a start that depends on the process ID, so that tests running side by side
+// never pick the same one.
+func FreePort() (int, error) {
+	const first, count = 10000, 20000
+	start := first + os.Getpid()*7919%count
+	for range count {
+		port := first + (start-first+int(portsTaken.Add(1)))%count
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			ln.Close()
+			return port, nil
+		}
+	}
+	return 0, errors.New("no free port between 10000 and 30000 on 127.0.0.1")
+}
+
+var portsTaken atomic.Int64

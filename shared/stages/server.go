@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"byoredis/shared/redistest"
 )
 
 // Target is the server under test: a command line, started with `--port N` added (and, for
@@ -45,7 +47,7 @@ type process struct {
 
 // start runs target with --port and args in dir, and waits until it accepts connections.
 func start(target Target, dir string, args []string) (*process, error) {
-	port, err := freePort()
+	port, err := redistest.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -145,15 +147,6 @@ func (p *process) exitNote() string {
 	case <-time.After(200 * time.Millisecond):
 		return ""
 	}
-}
-
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }
 
 // tail keeps the last few KiB a server printed, to show beside a failure.

@@ -146,6 +146,19 @@ func (s *Session) Dial() *Conn {
 	return c
 }
 
+// DialFrom opens a connection from the local address ip, as "127.0.0.2": to the server, a
+// client that is not on the loopback address 127.0.0.1.
+func (s *Session) DialFrom(ip string) *Conn {
+	dialer := net.Dialer{Timeout: replyTimeout, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	conn, err := dialer.Dial("tcp", s.proc.addr)
+	if err != nil {
+		s.Fail("cannot connect to the server at %s from %s: %v\n(on macOS, 127.0.0.2 needs an alias first: sudo ifconfig lo0 alias 127.0.0.2 up)", s.proc.addr, ip, err)
+	}
+	c := &Conn{conn: conn, replies: resp.NewReplyReader(conn)}
+	s.conns = append(s.conns, c)
+	return c
+}
+
 // Conn is one client connection that sends exact bytes and checks exact replies.
 type Conn struct {
 	conn    net.Conn

@@ -14,6 +14,20 @@ const commandInfoGet = "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast
 
 const badClientName = "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
 
+// The replies of a server with requirepass to a client that has not given the password.
+const (
+	noAuth    = "-NOAUTH Authentication required.\r\n"
+	wrongPass = "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+	denied    = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. " +
+		"In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: " +
+		"1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, " +
+		"however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. " +
+		"2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. " +
+		"3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. " +
+		"4) Setup a an authentication password for the default user. " +
+		"NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+)
+
 var step03 = []*Stage{
 	{
 		Step: 3, Name: "set-get", Title: "SET stores a value, GET returns it, or a null bulk string when there is none",
@@ -223,6 +237,57 @@ var step03 = []*Stage{
 			c.Exchange(cmd("CONFIG", "GET", "client-query-buffer-limit"), "*2\r\n"+bulk("client-query-buffer-limit")+bulk("1048576"))
 			c.SendRefusable(cmd("ECHO", repeat("x", 2<<20)))
 			c.ExpectClosed()
+		},
+	},
+	{
+		Step: 3, Name: "auth", Title: "requirepass: NOAUTH until AUTH (either form) or HELLO AUTH gives the password, WRONGPASS for a wrong one",
+		Guide: "03-get-set/GUIDE.md: AUTH and protected mode",
+		Args:  []string{"--requirepass", "s3cret"},
+		Check: func(s *Session) {
+			c := s.Dial()
+			c.Exchange(cmd("PING"), noAuth)
+			c.Exchange(cmd("GET"), arity("get")) // the command and its arity are checked first
+			c.Exchange(cmd("AUTH", "wrong"), wrongPass)
+			c.Exchange(cmd("AUTH", "nosuchuser", "s3cret"), wrongPass)
+			c.Exchange(cmd("AUTH", "a", "b", "c"), "-ERR syntax error\r\n")
+			c.Exchange(cmd("AUTH", "s3cret"), ok)
+			c.Exchange(cmd("PING"), pong)
+			s.Dial().Exchange(cmd("AUTH", "default", "s3cret"), ok)
+
+			h := s.Dial()
+			h.Exchange(cmd("HELLO", "3"), "-NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time\r\n")
+			h.Exchange(cmd("HELLO", "3", "AUTH", "default", "wrong"), wrongPass)
+			h.Send(cmd("HELLO", "3", "AUTH", "default", "s3cret"))
+			if reply := h.Raw(); !contains(reply, "%7\r\n$6\r\nserver\r\n") {
+				s.Fail("sent:     %s\nexpected: HELLO's map of 7, the password being right\nreceived: %s", quote(h.sent), quote(reply))
+			}
+			h.Exchange(cmd("GET", "missing"), "_\r\n")
+			s.Dial().Exchange(cmd("QUIT"), ok) // QUIT needs no password
+		},
+	},
+	{
+		Step: 3, Name: "auth-nopass", Title: "with no requirepass, AUTH <password> is an error and AUTH default <anything> succeeds",
+		Guide: "03-get-set/GUIDE.md: AUTH and protected mode",
+		Check: exchanges(
+			x(cmd("AUTH", "x"), "-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"),
+			x(cmd("AUTH", "default", "anything"), ok),
+			x(cmd("AUTH", "someone", "anything"), wrongPass),
+			x(cmd("CONFIG", "SET", "requirepass", "s3cret"), ok),
+			x(cmd("PING"), pong), // a client connected before the password keeps what it had
+			x(cmd("CONFIG", "GET", "requirepass"), "*2\r\n"+bulk("requirepass")+bulk("s3cret")),
+		),
+	},
+	{
+		Step: 3, Name: "protected-mode", Title: "protected mode: with no password, a client that is not on 127.0.0.1 gets DENIED and is disconnected",
+		Guide: "03-get-set/GUIDE.md: AUTH and protected mode",
+		Check: func(s *Session) {
+			c := s.DialFrom("127.0.0.2")
+			c.Expect(denied)
+			c.ExpectClosed()
+			s.Dial().Exchange(cmd("CONFIG", "SET", "protected-mode", "no"), ok)
+			s.DialFrom("127.0.0.2").Exchange(cmd("PING"), pong)
+			s.Dial().Exchange(cmd("CONFIG", "SET", "protected-mode", "yes", "requirepass", "s3cret"), ok)
+			s.DialFrom("127.0.0.2").Exchange(cmd("PING"), noAuth) // a password set: anyone may try it
 		},
 	},
 }

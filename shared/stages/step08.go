@@ -190,6 +190,30 @@ var step08 = []*Stage{
 			conn.Exchange(cmd("SET", "x", "1"), "-READONLY You can't write against a read only replica.\r\n")
 		},
 	},
+	{
+		Step: 8, Name: "masterauth", Title: "--masterauth and --masteruser: a replica gives its master AUTH after PING, in either form",
+		Guide: "08-replication/GUIDE.md: The replica's side",
+		Check: func(s *Session) {
+			for _, auth := range [][]string{{"s3cret"}, {"repl", "s3cret"}} {
+				master := newFakeMaster(s)
+				s.Stop()
+				// No save at shutdown: the second start must sync from nothing, as the first.
+				args := []string{"--save", "", "--replicaof", master.addr(), "--masterauth", auth[len(auth)-1]}
+				if len(auth) == 2 {
+					args = append(args, "--masteruser", auth[0])
+				}
+				s.Start(args...)
+				master.serve(auth...)
+				conn := s.Dial()
+				for deadline := time.Now().Add(replyTimeout); ; time.Sleep(10 * time.Millisecond) {
+					if conn.Do("GET", "fromstream") == bulk("1") || time.Now().After(deadline) {
+						break
+					}
+				}
+				conn.Exchange(cmd("GET", "loaded"), bulk("v"))
+			}
+		},
+	},
 }
 
 // fakeMaster is the smallest master a Redis 7.0 replica accepts: it answers the handshake,
@@ -215,7 +239,9 @@ func (m *fakeMaster) addr() string {
 // checked).
 const snapshotWithOneKey = "REDIS0010\xfe\x00\xfb\x01\x00\x00\x06loaded\x01v\xff\x00\x00\x00\x00\x00\x00\x00\x00"
 
-func (m *fakeMaster) serve() {
+// serve plays the master for one replica; auth, if given, is the AUTH arguments it requires
+// (masteruser and masterauth, or masterauth alone).
+func (m *fakeMaster) serve(auth ...string) {
 	defer m.ln.Close()
 	m.ln.(*net.TCPListener).SetDeadline(time.Now().Add(replyTimeout))
 	conn, err := m.ln.Accept()
@@ -231,7 +257,12 @@ func (m *fakeMaster) serve() {
 		}
 		conn.Write([]byte(reply))
 	}
-	expect(cmd("PING"), "+PONG\r\n")
+	if len(auth) == 0 {
+		expect(cmd("PING"), "+PONG\r\n")
+	} else { // a master with requirepass: PING is refused, and AUTH comes next
+		expect(cmd("PING"), "-NOAUTH Authentication required.\r\n")
+		expect(cmd(append([]string{"AUTH"}, auth...)...), ok)
+	}
 	_, port, _ := net.SplitHostPort(m.s.proc.addr)
 	expect(cmd("REPLCONF", "listening-port", port), ok)
 	expect(cmd("REPLCONF", "capa", "eof", "capa", "psync2"), ok)
@@ -243,6 +274,11 @@ func (m *fakeMaster) serve() {
 	// first, with smaller offsets).
 	want := cmd("REPLCONF", "ACK", strconv.Itoa(len(stream)))
 	for {
+		// A replica may send a newline first: Redis's keeps its master's link alive so while it
+		// loads a snapshot.
+		for next, err := r.in.Peek(1); err == nil && next[0] == '\n'; next, err = r.in.Peek(1) {
+			r.in.Discard(1)
+		}
 		line := r.exactly(len(cmd("REPLCONF", "ACK", "0")))
 		if strings.HasSuffix(string(line), "$1\r\n0\r\n") {
 			continue // an ACK of every second, sent before the snapshot was applied
