@@ -22,10 +22,11 @@ func replicaOfFake(t *testing.T, real bool, master *redistest.FakeMaster) string
 	return startOurs(t, ReplConfig{ReplicaOf: strings.Replace(master.Addr, ":", " ", 1), Timeout: 1})
 }
 
-// bothReplicas runs test with our replica and with a real redis-server replica.
+// bothReplicas runs test with our replica and with a real redis-server replica, side by side:
+// the tests wait for replicas to give up and try again, a second at a time, and use little CPU.
 func bothReplicas(t *testing.T, test func(t *testing.T, real bool)) {
-	t.Run("ours", func(t *testing.T) { test(t, false) })
-	t.Run("redis", func(t *testing.T) { test(t, true) })
+	t.Run("ours", func(t *testing.T) { t.Parallel(); test(t, false) })
+	t.Run("redis", func(t *testing.T) { t.Parallel(); test(t, true) })
 }
 
 // nextPSYNC waits for the replica's next PSYNC to the fake master and returns its arguments.
@@ -50,6 +51,7 @@ func nextPSYNC(t *testing.T, master *redistest.FakeMaster) []string {
 func TestReplicaSurvivesBadSnapshotLengths(t *testing.T) {
 	for _, header := range []string{"$-5", "$99999999999", "$abc", "$EOF:tooshort", "-ERR no"} {
 		t.Run(header, func(t *testing.T) {
+			t.Parallel()
 			bothReplicas(t, func(t *testing.T, real bool) {
 				master := redistest.StartFakeMaster(t, redistest.Handshake+header+"\r\n")
 				replica := replicaOfFake(t, real, master)
@@ -70,6 +72,7 @@ func TestReplicaGivesUpOnASilentMaster(t *testing.T) {
 		"stream":    redistest.Handshake + redistest.EmptyRDB,
 	} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			bothReplicas(t, func(t *testing.T, real bool) {
 				master := redistest.StartFakeMaster(t, script)
 				replicaOfFake(t, real, master)
