@@ -169,20 +169,24 @@ func psync(c *client, args [][]byte) {
 		return
 	}
 	link := &replicaLink{c: c, addr: hostOf(c.conn.RemoteAddr().String()), port: c.listeningPort, state: "wait_bgsave"}
-	if !legacy && s.tryPartialResync(c, link, string(args[1]), string(args[2])) {
-		return
+	if !legacy {
+		from, ok := resp.ParseInt(args[2])
+		if !ok {
+			slog.Warn(fmt.Sprintf("Replica %s:%d asks for synchronization but with a wrong offset", link.addr, link.port))
+			c.writer.Error(errNotInt)
+			return
+		}
+		if s.tryPartialResync(c, link, string(args[1]), from) {
+			return
+		}
 	}
 	s.fullResync(c, link, legacy)
 }
 
 // tryPartialResync answers +CONTINUE and the missing bytes when the replica's history is
 // ours and what it missed is still in the backlog.
-func (s *Server) tryPartialResync(c *client, link *replicaLink, replID, offsetArg string) bool {
+func (s *Server) tryPartialResync(c *client, link *replicaLink, replID string, from int64) bool {
 	r := s.repl
-	from, err := strconv.ParseInt(offsetArg, 10, 64)
-	if err != nil {
-		return false
-	}
 	// The history the replica names must be ours, or the one we followed before a promotion
 	// up to where ours began.
 	r.mu.Lock()
@@ -402,6 +406,8 @@ func waitCommand(c *client, args [][]byte) {
 		})
 		defer timer.Stop()
 	}
+	s.blocked.Add(1)
+	defer s.blocked.Add(-1)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for {

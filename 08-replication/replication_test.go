@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -188,6 +189,7 @@ func TestReplicationHandshake(t *testing.T) {
 		{Send: cmd("REPLCONF", "capa", "eof", "capa", "psync2"), Want: []string{"+OK\r\n"}},
 		{Send: cmd("REPLCONF", "foo", "bar"), Want: []string{"-ERR Unrecognized REPLCONF option: foo\r\n"}},
 		{Send: cmd("REPLCONF", "listening-port"), Want: []string{"-ERR syntax error\r\n"}},
+		{Send: cmd("PSYNC", "?", "x"), Want: []string{"-ERR value is not an integer or out of range\r\n"}},
 		{Send: cmd("WAIT", "0", "0"), Want: []string{":0\r\n"}},
 		{Send: cmd("WAIT", "1", "-1"), Want: []string{"-ERR timeout is negative\r\n"}},
 		{Send: cmd("CLIENT", "KILL", "TYPE", "nosuch"), Want: []string{"-ERR Unknown client type 'nosuch'\r\n"}},
@@ -390,4 +392,36 @@ func TestReplicaOfAPasswordProtectedMaster(t *testing.T) {
 		require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
 		assert.Equal(t, "v", redistest.Dial(t, replica).Do("GET", "k").Str)
 	})
+}
+
+// A replica's link carries the stream one way. A command on it that has a reply (a PING after
+// PSYNC) gets no reply in the stream: the master drops the link, as Redis does.
+func TestReplicaLinkThatGetsAReplyIsDropped(t *testing.T) {
+	redistest.Both(t, startOurs(t, ReplConfig{DisklessSync: true}), func(t *testing.T, addr string) {
+		conn := redistest.Dial(t, addr)
+		conn.Do("REPLCONF", "capa", "eof", "capa", "psync2")
+		conn.Send(cmd("PSYNC", "?", "-1"))
+		require.True(t, strings.HasPrefix(conn.ReadLine(), "+FULLRESYNC "))
+		conn.Send(cmd("PING"))
+		conn.Net().SetReadDeadline(time.Now().Add(hangGuard))
+		stream, err := io.ReadAll(conn.Net())
+		require.NoError(t, err, "the master closes the link")
+		assert.NotContains(t, string(stream), "+PONG", "no reply in the stream")
+	}, realMaster...)
+}
+
+// INFO clients as Redis counts: a replica's link is not a connected client, and a client
+// waiting in WAIT is a blocked one.
+func TestInfoClientsCountsReplicasAndWaiters(t *testing.T) {
+	redistest.Both(t, startOurs(t, ReplConfig{}), func(t *testing.T, master string) {
+		replica := startRedisReplica(t, master)
+		require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
+		assert.Equal(t, "1", infoField(t, master, "clients", "connected_clients"), "INFO's own client, not the replica")
+
+		waiter := redistest.Dial(t, master)
+		waiter.Send(cmd("WAIT", "2", "1500")) // two replicas: it waits its 1.5 s
+		require.Eventually(t, func() bool { return infoField(t, master, "clients", "blocked_clients") == "1" }, hangGuard, pollEvery)
+		assert.Equal(t, int64(1), waiter.Reply().Int, "one replica acknowledged")
+		assert.Equal(t, "0", infoField(t, master, "clients", "blocked_clients"))
+	}, realMaster...)
 }

@@ -186,13 +186,17 @@ func osName() string {
 }
 
 func (s *Server) infoClients(b *strings.Builder) {
-	field(b, "connected_clients", s.clientCount())
+	s.repl.mu.Lock()
+	replicas := len(s.repl.replicas)
+	s.repl.mu.Unlock()
+	field(b, "connected_clients", s.clientCount()-replicas) // replicas' links are not counted, as in Redis
 	field(b, "cluster_connections", 0)
 	field(b, "maxclients", s.config.MaxClients)
-	for _, name := range []string{"client_recent_max_input_buffer", "client_recent_max_output_buffer",
-		"blocked_clients", "tracking_clients", "clients_in_timeout_table"} {
-		field(b, name, 0)
-	}
+	field(b, "client_recent_max_input_buffer", 0)
+	field(b, "client_recent_max_output_buffer", 0)
+	field(b, "blocked_clients", s.blocked.Load())
+	field(b, "tracking_clients", 0)
+	field(b, "clients_in_timeout_table", 0)
 }
 
 // infoMemory reports the Go runtime's view of memory where Redis reports its allocator's:

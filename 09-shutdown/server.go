@@ -80,9 +80,11 @@ type Server struct {
 	nextID        atomic.Int64
 
 	// What CONFIG SET may change while clients are connected (commands_server.go).
-	outputLimits            atomic.Pointer[outputLimits]
-	queryBufferLimit        atomic.Int64
-	requirePass             atomic.Pointer[string]
+	outputLimits     atomic.Pointer[outputLimits]
+	queryBufferLimit atomic.Int64
+	requirePass      atomic.Pointer[string]
+	// blocked counts the clients waiting in WAIT or SHUTDOWN: INFO's blocked_clients.
+	blocked                 atomic.Int64
 	masterAuth              atomic.Pointer[string] // masterauth: the password a replica gives its master
 	masterUser              atomic.Pointer[string] // masteruser: with it, the user name
 	protectedMode           atomic.Bool
@@ -446,7 +448,16 @@ func (c *client) serve() {
 			c.output.stop(false) // the client is gone: what it did not read is dropped
 			return
 		}
+		replica, replied := c.replica != nil, c.writer.Buffered()
 		c.execute(args)
+		if replica && c.writer.Buffered() != replied {
+			// A replica's link carries the stream one way: a reply in it would be read as part of
+			// the stream. Redis drops the reply and the link (_addReplyToBufferOrList in
+			// networking.c).
+			slog.Warn("Replica generated a reply to command '" + strings.ToLower(string(args[0])) + "', disconnecting it: addr=" + c.conn.RemoteAddr().String())
+			c.output.stop(false)
+			return
+		}
 		if c.closing {
 			c.flush()
 			c.output.stop(true)

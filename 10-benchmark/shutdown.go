@@ -308,8 +308,11 @@ func shutdownCommand(c *client, args [][]byte) {
 		return
 	}
 	done := make(chan error, 1)
+	c.server.blocked.Add(1)
 	c.server.requestShutdown(flags, done)
-	if err := <-done; err != nil {
+	err := <-done
+	c.server.blocked.Add(-1)
+	if err != nil {
 		c.writer.Error(err.Error())
 		return
 	}

@@ -143,6 +143,25 @@ var step08 = []*Stage{
 		},
 	},
 	{
+		Step: 8, Name: "replica-reply", Title: "a command on a replica's link that has a reply (PING after PSYNC) gets none: the master drops the link",
+		Guide: "08-replication/GUIDE.md: The stream",
+		Check: func(s *Session) {
+			r := s.dialReplica("capa", "psync2")
+			r.fullSync(false)
+			r.c.Send(cmd("PING"))
+			r.sent = cmd("PING") + " (on the replica's link, after the snapshot)"
+			r.c.conn.SetReadDeadline(time.Now().Add(replyTimeout))
+			rest, err := io.ReadAll(r.in)
+			switch {
+			case err != nil:
+				panic(&Failure{Sent: r.sent, Expected: "(the link closed, with no reply)", Received: describe(string(rest), err)})
+			case strings.Contains(string(rest), "+PONG"):
+				panic(&Failure{Sent: r.sent, Expected: "(the link closed, with no reply)", Received: quote(string(rest)),
+					Note: "\na reply in the stream would be read by the replica as part of it"})
+			}
+		},
+	},
+	{
 		Step: 8, Name: "stream-rewrites", Title: "the stream as the AOF: relative expiries become absolute times, and a key that expires is sent as DEL",
 		Guide: "08-replication/GUIDE.md: The stream",
 		Check: func(s *Session) {
