@@ -107,6 +107,8 @@ func (s *Server) snapshot() (map[string]entry, int64) {
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
 func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error {
+	s.writingRDB.Lock()
+	defer s.writingRDB.Unlock()
 	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })

@@ -43,8 +43,11 @@ type Server struct {
 	saveMu sync.Mutex
 	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
 
-	saveDone      *sync.Cond  // signalled when a background save ends
-	saving        bool        // a background save is running
+	saveDone *sync.Cond // signalled when a background save ends
+	saving   bool       // a background save is running
+	// writingRDB is held while a snapshot is written to the dump file: SAVE, BGSAVE, a save
+	// point, FLUSHALL and SHUTDOWN write the same temporary file, one at a time.
+	writingRDB    sync.Mutex
 	lastSave      time.Time   // the last successful save (LASTSAVE)
 	lastBgsaveTry time.Time   // when the last background save started
 	saves         int64       // saves started, SAVE and BGSAVE (INFO\'s rdb_saves)

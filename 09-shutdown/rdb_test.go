@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -334,4 +336,42 @@ func BenchmarkSnapshot(b *testing.B) {
 	for b.Loop() {
 		srv.snapshot()
 	}
+}
+
+// SAVE, SAVE and BGSAVE from three clients at once, ten times: every save succeeds, or, for a
+// SAVE that meets a running BGSAVE, gets Redis's "Background save already in progress"; no
+// background save fails, and writes are accepted after them all. They write one temporary
+// file, so they must run one at a time.
+func TestOverlappingSavesRunOneAtATime(t *testing.T) {
+	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, RDB: RDBConfig{Dir: t.TempDir(), FileName: "dump.rdb",
+		Compression: true, Checksum: true, SavePoints: []savePoint{{3600, 1}}, StopWritesOnBgsaveError: true}})
+	redistest.Both(t, redistest.Start(t, srv), func(t *testing.T, addr string) {
+		conn := redistest.Dial(t, addr)
+		var batch strings.Builder
+		for i := range 20_000 { // enough that a save takes a few milliseconds
+			batch.WriteString(cmd("SET", fmt.Sprint("key:", i), strings.Repeat("v", 100)))
+		}
+		conn.Send(batch.String())
+		for range 20_000 {
+			conn.Reply()
+		}
+		for range 10 {
+			var wg sync.WaitGroup
+			replies := make([]string, 3)
+			for i, command := range []string{"SAVE", "SAVE", "BGSAVE"} {
+				wg.Go(func() { replies[i] = redistest.Dial(t, addr).RawReplyTo(command) })
+			}
+			wg.Wait()
+			for i, want := range []string{"+OK\r\n", "+OK\r\n", "+Background saving started\r\n"} {
+				if replies[i] != want {
+					assert.Equal(t, "-ERR Background save already in progress\r\n", replies[i], "the reply to %s", []string{"SAVE", "SAVE", "BGSAVE"}[i])
+				}
+			}
+			require.Eventually(t, func() bool {
+				return strings.Contains(conn.Do("INFO", "persistence").Str, "rdb_bgsave_in_progress:0\r\n")
+			}, hangGuard, pollEvery)
+			assert.Contains(t, conn.Do("INFO", "persistence").Str, "rdb_last_bgsave_status:ok\r\n")
+			assert.Equal(t, "+OK\r\n", conn.RawReplyTo("SET", "after", "1"), "writes are accepted")
+		}
+	}, "--save", "3600 1")
 }

@@ -99,6 +99,8 @@ func (s *Server) snapshot() (*snapshot, int64) {
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
 func (s *Server) saveRDB(snapshot *snapshot, dirtyAtSnapshot int64) error {
+	s.writingRDB.Lock()
+	defer s.writingRDB.Unlock()
 	defer snapshot.end() // if the file could not be written
 	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))

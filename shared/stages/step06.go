@@ -5,6 +5,8 @@ import (
 	"encoding/hex"
 	"hash/crc64"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -124,6 +126,38 @@ var step06 = []*Stage{
 			c.Exchange(cmd("CONFIG", "SET", "stop-writes-on-bgsave-error", "no"), ok)
 			c.Exchange(cmd("SET", "b", "2"), ok)
 			s.Kill() // a SIGTERM would make Redis try to save, fail, and refuse to exit
+		},
+	},
+	{
+		Step: 6, Name: "overlapping-saves", Title: "SAVE, SAVE and BGSAVE at once: one save at a time, a SAVE during a BGSAVE refused, none failing",
+		Guide: "06-rdb/GUIDE.md: BGSAVE without fork", Args: []string{"--dir", "{dir}", "--appendonly", "no", "--save", "3600 1"},
+		Check: func(s *Session) {
+			c := s.Dial()
+			var load strings.Builder // enough that a save takes a few milliseconds
+			for i := range 20_000 {
+				load.WriteString(cmd("SET", "key:"+strconv.Itoa(i), repeat("v", 100)))
+			}
+			c.SendBeforeReading(load.String())
+			for range 20_000 {
+				c.Expect(ok)
+			}
+			for range 5 {
+				conns := []*Conn{s.Dial(), s.Dial(), s.Dial()}
+				for i, command := range []string{"SAVE", "SAVE", "BGSAVE"} {
+					conns[i].Send(cmd(command))
+				}
+				for i, want := range []string{ok, ok, "+Background saving started\r\n"} {
+					if reply := conns[i].Raw(); reply != want && reply != "-ERR Background save already in progress\r\n" {
+						s.Fail("sent:     SAVE, SAVE and BGSAVE, each from its own connection, at once\nexpected: %s, or -ERR Background save already in progress\nreceived: %s",
+							quote(want), quote(reply))
+					}
+				}
+				waitFor(s, "the BGSAVE to end", func() bool { return contains(c.Do("INFO", "persistence"), "rdb_bgsave_in_progress:0\r\n") })
+				if info := c.Do("INFO", "persistence"); !contains(info, "rdb_last_bgsave_status:ok\r\n") {
+					s.Fail("after SAVE, SAVE and BGSAVE at once, INFO persistence says the background save failed:\n%s\nthey write one temporary file: they must run one at a time", info)
+				}
+				c.Exchange(cmd("SET", "after", "1"), ok)
+			}
 		},
 	},
 	{
