@@ -338,11 +338,12 @@ func BenchmarkSnapshot(b *testing.B) {
 	}
 }
 
-// SAVE, SAVE and BGSAVE from three clients at once, ten times: every save succeeds, or, for a
+// SAVE, SAVE and BGSAVE from three clients at once, four times: every save succeeds, or, for a
 // SAVE that meets a running BGSAVE, gets Redis's "Background save already in progress"; no
 // background save fails, and writes are accepted after them all. They write one temporary
 // file, so they must run one at a time.
 func TestOverlappingSavesRunOneAtATime(t *testing.T) {
+	t.Parallel() // it waits on disks, beside the tests that wait on networks
 	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, RDB: RDBConfig{Dir: t.TempDir(), FileName: "dump.rdb",
 		Compression: true, Checksum: true, SavePoints: []savePoint{{3600, 1}}, StopWritesOnBgsaveError: true}})
 	redistest.Both(t, redistest.Start(t, srv), func(t *testing.T, addr string) {
@@ -355,7 +356,7 @@ func TestOverlappingSavesRunOneAtATime(t *testing.T) {
 		for range 20_000 {
 			conn.Reply()
 		}
-		for range 10 {
+		for range 4 {
 			var wg sync.WaitGroup
 			replies := make([]string, 3)
 			for i, command := range []string{"SAVE", "SAVE", "BGSAVE"} {

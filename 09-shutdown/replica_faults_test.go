@@ -133,10 +133,10 @@ func TestReplicaCountsTheBytesItReceived(t *testing.T) {
 }
 
 // The snapshot arrives in a file, not in memory, as with Redis's default (repl-diskless-load
-// disabled): receiving 64 MB allocates a small part of that. (The payload is no RDB, so the
+// disabled): receiving 32 MB allocates a small part of that. (The payload is no RDB, so the
 // load fails after it and the replica tries again.)
 func TestReplicaReceivesTheSnapshotOnDisk(t *testing.T) {
-	const size = 64 << 20
+	const size = 32 << 20
 	master := redistest.StartFakeMaster(t, redistest.Handshake+"$"+strconv.Itoa(size)+"\r\n"+strings.Repeat("x", size))
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
@@ -144,5 +144,5 @@ func TestReplicaReceivesTheSnapshotOnDisk(t *testing.T) {
 	nextPSYNC(t, master)
 	nextPSYNC(t, master) // the whole payload has arrived, and the load has failed
 	runtime.ReadMemStats(&after)
-	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size/4), "bytes allocated while 64 MB arrived")
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size/4), "bytes allocated while 32 MB arrived")
 }

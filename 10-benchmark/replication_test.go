@@ -355,6 +355,7 @@ func TestReplicaIntactWhileClientsDieMidReply(t *testing.T) {
 // A master with requirepass serves only replicas that give the password (masterauth), both
 // ways between this server and real Redis.
 func TestReplicaOfAPasswordProtectedMaster(t *testing.T) {
+	t.Parallel()
 	t.Run("real replica of ours", func(t *testing.T) {
 		master := redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, RequirePass: "s3cret", Repl: ReplConfig{BacklogSize: 64 << 20}}))
 		c := redistest.Dial(t, master)
@@ -395,13 +396,14 @@ func TestReplicaLinkThatGetsAReplyIsDropped(t *testing.T) {
 // INFO clients as Redis counts: a replica's link is not a connected client, and a client
 // waiting in WAIT is a blocked one.
 func TestInfoClientsCountsReplicasAndWaiters(t *testing.T) {
+	t.Parallel() // it waits on replicas and on WAIT
 	redistest.Both(t, startOurs(t, ReplConfig{}), func(t *testing.T, master string) {
 		replica := startRedisReplica(t, master)
 		require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
 		assert.Equal(t, "1", infoField(t, master, "clients", "connected_clients"), "INFO's own client, not the replica")
 
 		waiter := redistest.Dial(t, master)
-		waiter.Send(cmd("WAIT", "2", "1500")) // two replicas: it waits its 1.5 s
+		waiter.Send(cmd("WAIT", "2", "1000")) // two replicas: it waits its second
 		require.Eventually(t, func() bool { return infoField(t, master, "clients", "blocked_clients") == "1" }, hangGuard, pollEvery)
 		assert.Equal(t, int64(1), waiter.Reply().Int, "one replica acknowledged")
 		assert.Equal(t, "0", infoField(t, master, "clients", "blocked_clients"))

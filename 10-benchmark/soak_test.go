@@ -25,7 +25,7 @@ func soakTime(t *testing.T) time.Duration {
 		require.NoError(t, err, "SOAK is a duration: SOAK=60s")
 		return d
 	}
-	return 4 * time.Second
+	return 3 * time.Second
 }
 
 // Every kind of work at once, for soakTime: writes of every kind with the append-only file on,

@@ -149,11 +149,11 @@ func RepliesUnderResets(t testing.TB, addr string, count int) CrossTalk {
 }
 
 // UnderResetsReplies is how many replies a test of RepliesUnderResets checks: 320,000, or
-// 40,000 under the race detector, where the same run takes seven times as long. A server that
+// 20,000 under the race detector, where the same run takes seven times as long. A server that
 // hands one client's buffer to another fails within the first few thousand.
 func UnderResetsReplies() int {
 	if Race {
-		return 40_000
+		return 20_000
 	}
 	return 320_000
 }
