@@ -3,6 +3,7 @@ package stages
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"byoredis/shared/redistest"
+	"byoredis/shared/resp"
 )
 
 // Target is the server under test: a command line, started with `--port N` added (and, for
@@ -46,11 +48,25 @@ type process struct {
 }
 
 // start runs target with --port and args in dir, and waits until it accepts connections.
+// Another process may take the port between the check that it is free and the server's bind:
+// then the server that answers is not this one, and start tries again on another port.
 func start(target Target, dir string, args []string) (*process, error) {
-	port, err := redistest.FreePort()
-	if err != nil {
-		return nil, err
+	for attempt := 1; ; attempt++ {
+		port, err := redistest.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		p, err := startOn(target, dir, args, port)
+		if errors.Is(err, errAnotherServer) && attempt < 3 {
+			continue
+		}
+		return p, err
 	}
+}
+
+var errAnotherServer = errors.New("another server answered on the port given")
+
+func startOn(target Target, dir string, args []string, port int) (*process, error) {
 	argv := append([]string{"--port", strconv.Itoa(port)}, args...)
 	cmd := exec.Command("/bin/sh", append([]string{"-c", "exec " + target.Command + ` "$@"`, "server"}, argv...)...)
 	cmd.Dir = dir
@@ -77,6 +93,10 @@ func start(target Target, dir string, args []string) (*process, error) {
 			answer, _ := bufio.NewReader(conn).ReadString('\n')
 			conn.Close()
 			if !strings.HasPrefix(answer, "-LOADING") {
+				if !p.answersAsItself() {
+					p.kill()
+					return nil, fmt.Errorf("%w: %s", errAnotherServer, p.addr)
+				}
 				return p, nil
 			}
 		}
@@ -92,6 +112,34 @@ func start(target Target, dir string, args []string) (*process, error) {
 				p.addr, startTimeout, p.output.show())
 		}
 	}
+}
+
+// answersAsItself reports whether the server on p's address is p's process: still running,
+// and, if it tells its process ID (INFO server's process_id, as Redis and this course's
+// servers from step 03 do), that one.
+func (p *process) answersAsItself() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+	}
+	conn, err := net.DialTimeout("tcp", p.addr, time.Second)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Second))
+	conn.Write([]byte("INFO server\r\n"))
+	reply, err := resp.NewReplyReader(conn).ReadReply()
+	if err != nil || reply.Kind != resp.BulkString {
+		return true // a server that does not say: the check above is all there is
+	}
+	for _, line := range strings.Split(reply.Str, "\r\n") {
+		if pid, ok := strings.CutPrefix(line, "process_id:"); ok {
+			return pid == strconv.Itoa(p.cmd.Process.Pid)
+		}
+	}
+	return true
 }
 
 // Running is a server started outside a test, by a tool (the benchmark): its address, its
