@@ -123,16 +123,3 @@ func TestConfigSetBufferLimits(t *testing.T) {
 		assert.Less(t, conn.RepliesBeforeClose(100), 100, "the client was not held to the new limit")
 	}, oneDatabase...)
 }
-
-// Every client gets its own replies and no other client's, while other connections are reset
-// or killed in the middle of large replies: a buffer given back for a client that died must
-// never be handed to another while it still holds replies.
-func TestRepliesStayWithTheirClientUnderResets(t *testing.T) {
-	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
-		got := redistest.RepliesUnderResets(t, addr, redistest.UnderResetsReplies())
-		t.Logf("%d replies checked while %d connections died mid-reply", got.Replies, got.Killed)
-		assert.Zero(t, got.Wrong, "replies that were not the one asked for; the first: %s", got.First)
-		assert.Zero(t, got.Foreign, "replies holding another client's data")
-		assert.Positive(t, got.Killed, "connections killed mid-reply")
-	})
-}

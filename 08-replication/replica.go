@@ -406,7 +406,7 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 		args, err := reader.ReadCommand()
 		var protocolErr *resp.ProtocolError
 		if errors.As(err, &protocolErr) {
-			return m.protocolError(strings.TrimPrefix(protocolErr.Error(), "Protocol error: "), received.kept)
+			return m.protocolError(strings.TrimPrefix(protocolErr.Error(), "Protocol error: "), received.untaken())
 		}
 		if err != nil {
 			return err
@@ -445,25 +445,34 @@ func (m *masterLink) protocolError(problem string, query []byte) error {
 	return errors.New("protocol error from master: " + problem)
 }
 
-// receivedBytes keeps the bytes read from the master until the command they hold is applied.
+// receivedBytes keeps the bytes read from the master until the command they hold is applied:
+// kept[from:] are those not taken yet.
 type receivedBytes struct {
 	r    io.Reader
 	kept []byte
+	from int
 }
 
 func (b *receivedBytes) Read(p []byte) (int, error) {
+	if b.from > 0 { // what was taken goes, once a read: not once a command
+		b.kept = b.kept[:copy(b.kept, b.kept[b.from:])]
+		b.from = 0
+	}
 	n, err := b.r.Read(p)
 	b.kept = append(b.kept, p[:n]...)
 	return n, err
 }
 
-// take returns the bytes read so far but the last unparsed ones, and forgets them.
+// take returns the bytes read and not taken yet, but the last unparsed ones.
 func (b *receivedBytes) take(unparsed int) []byte {
 	n := len(b.kept) - unparsed
-	taken := bytes.Clone(b.kept[:n])
-	b.kept = b.kept[:copy(b.kept, b.kept[n:])]
+	taken := bytes.Clone(b.kept[b.from:n])
+	b.from = n
 	return taken
 }
+
+// untaken is what was read and not taken: the command that could not be parsed, and after.
+func (b *receivedBytes) untaken() []byte { return b.kept[b.from:] }
 
 func (m *masterLink) ackEverySecond(done chan struct{}) {
 	ticker := time.NewTicker(time.Second)

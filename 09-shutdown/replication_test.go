@@ -330,28 +330,6 @@ func BenchmarkReplicationLag(b *testing.B) {
 	}
 }
 
-// The replication stream reaches a replica intact while the master's other clients die in the
-// middle of their replies: no buffer that holds the stream is ever handed to another client,
-// and the replica ends with exactly the master's keys.
-func TestReplicaIntactWhileClientsDieMidReply(t *testing.T) {
-	for _, real := range []bool{false, true} {
-		t.Run(map[bool]string{false: "ours", true: "redis"}[real], func(t *testing.T) {
-			var master, replica string
-			if real {
-				master = redistest.StartRedis(t, realMaster...)
-				replica = startRedisReplica(t, master)
-			} else {
-				master = startOurs(t, ReplConfig{})
-				replica = startOurs(t, ReplConfig{ReplicaOf: strings.Replace(master, ":", " ", 1)})
-			}
-			require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
-			got := redistest.RepliesUnderResets(t, master, redistest.UnderResetsReplies()/4)
-			assert.Zero(t, got.Wrong, "replies that were not the one asked for; the first: %s", got.First)
-			sameData(t, master, replica)
-		})
-	}
-}
-
 // A master with requirepass serves only replicas that give the password (masterauth), both
 // ways between this server and real Redis.
 func TestReplicaOfAPasswordProtectedMaster(t *testing.T) {
