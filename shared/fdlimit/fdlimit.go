@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 )
 
 // Reserved is Redis's CONFIG_MIN_RESERVED_FDS: the descriptors kept for the listening
@@ -80,5 +81,5 @@ func describe(err error) string {
 	if text == "" {
 		return text
 	}
-	return string(text[0]-'a'+'A') + text[1:]
+	return strings.ToUpper(text[:1]) + text[1:]
 }
