@@ -128,9 +128,14 @@ type countingConn struct {
 
 func (c countingConn) Read(p []byte) (int, error) {
 	n, err := c.Conn.Read(p)
-	c.stats.readsProcessed.Add(1)
-	c.stats.netInputBytes.Add(int64(n))
+	c.stats.countRead(n)
 	return n, err
+}
+
+// countRead counts a read's system call and bytes.
+func (s *serverStats) countRead(n int) {
+	s.readsProcessed.Add(1)
+	s.netInputBytes.Add(int64(n))
 }
 
 func (c countingConn) Write(p []byte) (int, error) { return c.wrote(c.Conn.Write(p)) }

@@ -361,10 +361,13 @@ type client struct {
 	store  *Store
 	conn   net.Conn
 	reader *resp.Reader
-	writer *resp.Writer
-	output *output // the replies the client has not read yet (output.go)
-	id     int64   // CLIENT ID: unique, increasing, never reused
-	name   string  // CLIENT SETNAME
+	// readWhenReady reads from the socket with a buffer taken once bytes are there, or is nil
+	// (readready_unix.go).
+	readWhenReady func(resp.Buffers) (int, error)
+	writer        *resp.Writer
+	output        *output // the replies the client has not read yet (output.go)
+	id            int64   // CLIENT ID: unique, increasing, never reused
+	name          string  // CLIENT SETNAME
 	// authenticated: AUTH or HELLO AUTH gave the password, or there was none to give when the
 	// client connected (Redis's c->authenticated).
 	authenticated bool
@@ -417,6 +420,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	if aof := s.aof; aof != nil {
 		c.output.durable = func(offset int64) error { return aof.flush(offset, aof.config.Fsync == "always") }
 	}
+	c.readWhenReady = readWhenReady(conn)
 	c.writer = resp.NewWriter(c.output)
 	c.reader = resp.NewReader(flushBeforeRead{c})
 	c.reader.ReuseArgs = true // no command keeps its args slice: one allocation fewer per command
@@ -515,6 +519,26 @@ func (f flushBeforeRead) Read(p []byte) (int, error) {
 	n, err := f.c.conn.Read(p)
 	if n > 0 {
 		f.c.output.hold() // commands run from here until the next flush
+	}
+	return n, err
+}
+
+// ReadWhenReady is Read for a client waiting for its next command: it holds no buffer while
+// it waits (readWhenReady).
+func (f flushBeforeRead) ReadWhenReady(buffers resp.Buffers) (int, error) {
+	if err := f.c.flush(); err != nil {
+		return 0, err
+	}
+	var n int
+	var err error
+	if f.c.readWhenReady != nil {
+		n, err = f.c.readWhenReady(buffers)
+		f.c.server.stats.countRead(n)
+	} else {
+		n, err = f.c.conn.Read(buffers.Take())
+	}
+	if n > 0 {
+		f.c.output.hold()
 	}
 	return n, err
 }

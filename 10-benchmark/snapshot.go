@@ -3,6 +3,7 @@ package main
 import (
 	"hash/maphash"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"sync"
 )
@@ -91,7 +92,7 @@ func (sn *snapshot) size() (keys, expires int) { return sn.keys, sn.expires }
 // f's first error. It can be called once: the snapshot ends with it.
 func (sn *snapshot) each(f func(key string, e entry) error) error {
 	defer sn.end()
-	defer ownProcessor()()
+	defer readingSnapshot()()
 	var shard []keyEntry
 	for i := range shardCount {
 		shard = sn.copyShard(i, shard[:0])
@@ -137,33 +138,49 @@ func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 	return buf
 }
 
-// ownProcessor gives a snapshot being read a Go processor (a P) of its own while it runs,
-// as Redis gives its save a process of its own, and returns what gives it back. On one core
+// readingSnapshot sets the runtime up for a snapshot being read, as Redis's fork sets up its
+// save, and returns what undoes it once the last snapshot being read ends.
+//
+// A Go processor (a P) of its own, as Redis gives its save a process of its own. On one core
 // (GOMAXPROCS=1) the reader and the clients would share one P, and a client whose request
 // has arrived waits for the scheduler to ask the network, which it does only when it has
 // nothing else to run: between two shards it has the reader. With two Ps on one core, the
 // kernel shares the core between the two threads a few milliseconds at a time, as it shares
 // it with Redis's child.
-func ownProcessor() (giveBack func()) {
-	extraProcs.Lock()
-	defer extraProcs.Unlock()
-	if extraProcs.readers == 0 {
-		extraProcs.before = runtime.GOMAXPROCS(0)
-		runtime.GOMAXPROCS(extraProcs.before + 1)
+//
+// A collector that runs twice as often (GOGC halved). Every key written while a snapshot
+// runs keeps its old value alive as a before-image, as each page Redis's parent writes is
+// copied for the child; but the collector lets the heap grow to twice what is alive before it
+// collects, so a write load during a BGSAVE of a million keys grew the server by 200 MB where
+// Redis's copied pages came to 110 MB. Halved, it grew by 100 MB.
+func readingSnapshot() (undo func()) {
+	snapshotReaders.Lock()
+	defer snapshotReaders.Unlock()
+	if snapshotReaders.count == 0 {
+		snapshotReaders.procs = runtime.GOMAXPROCS(0)
+		runtime.GOMAXPROCS(snapshotReaders.procs + 1)
+		snapshotReaders.gcPercent = debug.SetGCPercent(-1) // the only way to read it
+		if snapshotReaders.gcPercent > 0 {
+			debug.SetGCPercent(max(snapshotReaders.gcPercent/2, 1))
+		} else {
+			debug.SetGCPercent(snapshotReaders.gcPercent)
+		}
 	}
-	extraProcs.readers++
+	snapshotReaders.count++
 	return func() {
-		extraProcs.Lock()
-		defer extraProcs.Unlock()
-		if extraProcs.readers--; extraProcs.readers == 0 {
-			runtime.GOMAXPROCS(extraProcs.before)
+		snapshotReaders.Lock()
+		defer snapshotReaders.Unlock()
+		if snapshotReaders.count--; snapshotReaders.count == 0 {
+			runtime.GOMAXPROCS(snapshotReaders.procs)
+			debug.SetGCPercent(snapshotReaders.gcPercent)
 		}
 	}
 }
 
-var extraProcs struct {
+// snapshotReaders are the snapshots being read, and the settings from before the first.
+var snapshotReaders struct {
 	sync.Mutex
-	readers, before int
+	count, procs, gcPercent int
 }
 
 // end stops the snapshot: writers no longer record anything for it.

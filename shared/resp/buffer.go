@@ -15,8 +15,9 @@ const (
 )
 
 // readBuffers are the 16 KiB buffers that connections read with while bytes are arriving.
-// A connection waiting for its next command holds none, only its 1 KiB idle buffer. (Redis
-// frees an idle client's query buffer too, in clientsCronResizeQueryBuffer.)
+// A connection waiting for its next command holds none, only its 1 KiB idle buffer, or no
+// buffer at all when it reads from a ReadyReader. (Redis frees an idle client's query buffer
+// too, in clientsCronResizeQueryBuffer.)
 var readBuffers = sync.Pool{New: func() any { return new([readBufferSize]byte) }}
 
 // readBuffer holds what was read from a connection and not parsed yet: buf[r:w].
@@ -31,8 +32,39 @@ type readBuffer struct {
 	buf    []byte
 	r, w   int
 	pooled *[readBufferSize]byte // buf, when it came from readBuffers
-	idle   [idleBufferSize]byte
-	most   int // the largest buffer a line has needed
+	idle   *[idleBufferSize]byte // made at the first wait, unless rd is a ReadyReader
+	most   int                   // the largest buffer a line has needed
+}
+
+// A ReadyReader waits for bytes to arrive before it takes a buffer to read them into, so
+// that a connection waiting for its next command holds none: Go's conn.Read waits with the
+// caller's buffer in hand, where Redis's event loop reads only once epoll says that bytes
+// are there. ReadWhenReady calls Take each time it tries a read, and GiveBack when the try
+// found nothing and it is about to wait; the bytes it reports are in the last buffer taken.
+type ReadyReader interface {
+	io.Reader
+	ReadWhenReady(buffers Buffers) (int, error)
+}
+
+// Buffers lends a ReadyReader the buffer for one read.
+type Buffers interface {
+	Take() []byte
+	GiveBack()
+}
+
+// Take hands a ReadyReader a pooled buffer to read into.
+func (b *readBuffer) Take() []byte {
+	if b.pooled == nil {
+		b.pooled = readBuffers.Get().(*[readBufferSize]byte)
+	}
+	b.buf = b.pooled[:]
+	return b.buf
+}
+
+// GiveBack returns the buffer a ReadyReader found nothing to read into.
+func (b *readBuffer) GiveBack() {
+	b.giveBack()
+	b.buf = nil
 }
 
 // buffered returns how many bytes are read and not parsed yet.
@@ -42,9 +74,16 @@ func (b *readBuffer) buffered() int { return b.w - b.r }
 // nothing.
 func (b *readBuffer) fill() error {
 	switch {
-	case b.r == b.w: // everything is parsed: wait in the idle buffer
+	case b.r == b.w: // everything is parsed: wait without a buffer, or in the idle one
 		b.giveBack()
-		b.buf, b.r, b.w = b.idle[:], 0, 0
+		b.buf, b.r, b.w = nil, 0, 0
+		if ready, ok := b.rd.(ReadyReader); ok {
+			return b.fillWhenReady(ready)
+		}
+		if b.idle == nil {
+			b.idle = new([idleBufferSize]byte)
+		}
+		b.buf = b.idle[:]
 	case b.w == len(b.buf):
 		b.makeRoom()
 	}
@@ -61,13 +100,29 @@ func (b *readBuffer) fill() error {
 	return io.ErrNoProgress
 }
 
+// fillWhenReady reads into a buffer taken once bytes are there.
+func (b *readBuffer) fillWhenReady(ready ReadyReader) error {
+	for range 100 {
+		n, err := ready.ReadWhenReady(b)
+		b.w += n
+		if n > 0 {
+			return nil
+		}
+		b.GiveBack()
+		if err != nil {
+			return err
+		}
+	}
+	return io.ErrNoProgress
+}
+
 // makeRoom moves the unparsed bytes to the front of a buffer with space after them: a
 // pooled one if they were in the idle buffer, a bigger one if they fill the one they are in.
 func (b *readBuffer) makeRoom() {
 	unparsed := b.w - b.r
 	dst, pooled := b.buf, b.pooled
 	switch {
-	case b.pooled == nil && len(b.buf) == idleBufferSize:
+	case b.pooled == nil && b.idle != nil && len(b.buf) == idleBufferSize:
 		pooled = readBuffers.Get().(*[readBufferSize]byte)
 		dst = pooled[:]
 	case unparsed == len(b.buf):

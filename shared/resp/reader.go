@@ -259,6 +259,10 @@ func (r *Reader) readPart(part []byte, received int64) error {
 	return nil
 }
 
+// Held returns the size of the buffer the reader holds now: 0 while a reader of a
+// ReadyReader waits for its next command.
+func (r *Reader) Held() int { return cap(r.in.buf) }
+
 // Largest returns the most bytes of one argument this reader has held, whole or still
 // arriving, or of its buffer grown for a long line: a server can tell from it that a client
 // cost a lot of memory.
