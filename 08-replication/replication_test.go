@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"byoredis/shared/redistest"
+	"byoredis/shared/stages"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -426,4 +427,37 @@ func TestInfoClientsCountsReplicasAndWaiters(t *testing.T) {
 		assert.Equal(t, int64(1), waiter.Reply().Int, "one replica acknowledged")
 		assert.Equal(t, "0", infoField(t, master, "clients", "blocked_clients"))
 	}, realMaster...)
+}
+
+// A replica restarted from its own dump goes on from where the dump is: its dump names the
+// master's history and offset (aux repl-id and repl-offset), it asks for what came after,
+// and the master sends just that (sync_partial_ok), where it would otherwise send everything
+// again. On both servers, master and replica alike.
+func TestReplicaRestartedFromItsDumpSyncsPartially(t *testing.T) {
+	t.Parallel() // it waits on replicas
+	bothTargets(t, func(t *testing.T, target stages.Target) {
+		masterDir, replicaDir := t.TempDir(), t.TempDir()
+		master := stages.Launch(t, target, masterDir, "--dir", masterDir, "--save", "",
+			"--repl-diskless-sync-delay", "0", "--repl-backlog-size", "64mb")
+		replicaArgs := []string{"--dir", replicaDir, "--save", "", "--replicaof", strings.Replace(master.Addr(), ":", " ", 1)}
+		replica := stages.Launch(t, target, replicaDir, replicaArgs...)
+		m := redistest.Dial(t, master.Addr())
+		for range 3 {
+			m.Do("INCR", "n")
+		}
+		require.Equal(t, int64(1), m.Do("WAIT", "1", "10000").Int)
+		require.Equal(t, "OK", redistest.Dial(t, replica.Addr()).Do("SAVE").Str)
+		replica.Stop()
+
+		m.Do("INCR", "n") // while the replica is down: in the backlog
+		m.Do("SET", "b", "2")
+		replica = stages.Launch(t, target, replicaDir, replicaArgs...)
+		require.Eventually(t, func() bool { return linkUp(t, replica.Addr()) }, hangGuard, pollEvery)
+		require.Equal(t, int64(1), m.Do("WAIT", "1", "10000").Int)
+		r := redistest.Dial(t, replica.Addr())
+		assert.Equal(t, "4", r.Do("GET", "n").Str)
+		assert.Equal(t, "2", r.Do("GET", "b").Str)
+		assert.Equal(t, "1", infoField(t, master.Addr(), "stats", "sync_full"))
+		assert.Equal(t, "1", infoField(t, master.Addr(), "stats", "sync_partial_ok"))
+	})
 }

@@ -62,6 +62,9 @@ type Server struct {
 	masterMu           sync.Mutex
 	master             *masterLink
 	applyingFromMaster atomic.Bool
+	// streamApply is held while a command of the master's stream is applied and counted in
+	// the offset: a snapshot for the dump file begins between two (Server.snapshot).
+	streamApply sync.Mutex
 
 	saveDone *sync.Cond // signalled when a background save ends
 	saving   bool       // a background save is running

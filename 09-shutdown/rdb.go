@@ -48,8 +48,9 @@ type rdbOptions struct {
 	compression bool // rdbcompression: LZF-compress strings longer than 20 bytes
 	checksum    bool // rdbchecksum: without it, the checksum is 8 zero bytes
 	aofBase     bool // the file is the base of an append-only file (aux aof-base 1)
-	// replID and replOffset, for a snapshot sent to a replica: the history and offset the
-	// stream after it continues (aux repl-id and repl-offset).
+	// replID and replOffset: the replication history and offset the snapshot is at (aux
+	// repl-id and repl-offset), for a replica it is sent to, and in a dump file for this
+	// server restarted as a replica; "" for none.
 	replID     string
 	replOffset int64
 }
@@ -305,11 +306,35 @@ var rdbTypeNames = map[byte]string{
 	19: "stream", 20: "set (listpack)", 21: "stream",
 }
 
+// dumpHistory is the replication history a dump file is at (aux repl-id and repl-offset),
+// for a replica restarted from it; replID is "" when it names none.
+type dumpHistory struct {
+	replID string
+	offset int64
+}
+
+// aux keeps the aux fields of a history.
+func (h *dumpHistory) aux(key, value string) {
+	switch key {
+	case "repl-id":
+		if len(value) == 40 {
+			h.replID = value
+		}
+	case "repl-offset":
+		if offset, err := strconv.ParseInt(value, 10, 64); err == nil && offset >= 0 {
+			h.offset = offset
+		}
+	}
+}
+
 // readRDB reads a whole RDB file, versions 1 to 12, into a new keyspace. Keys whose expiry
 // had passed at now (Unix ms) are dropped, as a Redis master drops them on load. A file with
 // anything this server cannot hold (another value type, another database, module data) is
 // refused, so that nothing is ever half-loaded.
-func readRDB(in io.Reader, now int64) (map[string]entry, error) {
+func readRDB(in io.Reader, now int64) (map[string]entry, error) { return readDump(in, now, nil) }
+
+// readDump is readRDB that also keeps the file's replication history in history, if not nil.
+func readDump(in io.Reader, now int64, history *dumpHistory) (map[string]entry, error) {
 	r := &rdbReader{r: bufio.NewReaderSize(in, 1<<16)}
 	header, err := r.read(9)
 	if err != nil || string(header[:5]) != "REDIS" {
@@ -329,11 +354,16 @@ func readRDB(in io.Reader, now int64) (map[string]entry, error) {
 		}
 		switch opcode {
 		case opAux:
-			if _, err := r.string(); err != nil {
+			key, err := r.string()
+			if err != nil {
 				return nil, err
 			}
-			if _, err := r.string(); err != nil {
+			value, err := r.string()
+			if err != nil {
 				return nil, err
+			}
+			if history != nil {
+				history.aux(string(key), string(value))
 			}
 		case opResizeDB:
 			for range 2 {

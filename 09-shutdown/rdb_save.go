@@ -78,27 +78,65 @@ func (s *Server) loadRDB() error {
 	}
 	defer f.Close()
 	start := time.Now()
-	keys, err := readRDB(f, start.UnixMilli())
+	var history dumpHistory
+	keys, err := readDump(f, start.UnixMilli(), &history)
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", s.rdbPath(), err)
 	}
 	s.store.replaceAll(keys)
 	slog.Info("DB loaded from disk", "keys", len(keys), "seconds", time.Since(start).Seconds())
+	if s.config.Repl.ReplicaOf != "" && history.replID != "" {
+		// A replica restarted from its own dump goes on from where the dump is: its first PSYNC
+		// names the master's history and the offset after it, and the master sends only what
+		// came since (loadDataFromDisk and replicationCacheMasterUsingMyself in Redis).
+		r := s.repl
+		r.mu.Lock()
+		r.replID, r.offset = history.replID, history.offset
+		r.hasBacklog, r.backlog, r.backlogFirst = true, nil, history.offset+1
+		r.mu.Unlock()
+		slog.Info("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+	}
 	return nil
+}
+
+// keyspaceCopy is the keyspace at one moment, and the replication history and offset of that
+// moment, if the server has one (a replica that has synced, a master that has had replicas).
+type keyspaceCopy struct {
+	keys    map[string]entry
+	history dumpHistory
 }
 
 // snapshot copies the keyspace map under the lock, and resets the count of changes since the
 // last save. Values are never changed in place, so the copy shares them: the cost is one map
 // entry per key, paid while the lock is held (see GUIDE.md for how Redis uses fork instead).
-func (s *Server) snapshot() (map[string]entry, int64) {
-	var copied map[string]entry
+//
+// The copy also holds the replication history and offset, as Redis's rdbPopulateSaveInfo:
+// restarted from the dump, a replica asks its master only for what came after. On a replica,
+// the offset counts a command of the master's stream once it is applied, after the keyspace
+// has it: the copy is made between two (streamApply), unless it is the command that asks
+// for it (a FLUSHALL with save points: the dump then has the flush, and replays it at most
+// once more).
+func (s *Server) snapshot() (keyspaceCopy, int64) {
+	s.streamApply.Lock()
+	defer s.streamApply.Unlock()
+	return s.snapshotNow()
+}
+
+func (s *Server) snapshotNow() (keyspaceCopy, int64) {
+	var copied keyspaceCopy
 	var dirty int64
 	s.store.Write(func(k *Keyspace) {
-		copied = make(map[string]entry, len(k.store.entries))
+		copied.keys = make(map[string]entry, len(k.store.entries))
 		for key, e := range k.store.entries {
-			copied[key] = e
+			copied.keys[key] = e
 		}
 		dirty = k.store.dirty
+		r := s.repl
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.hasBacklog {
+			copied.history = dumpHistory{r.replID, r.offset}
+		}
 	})
 	return copied, dirty
 }
@@ -106,12 +144,13 @@ func (s *Server) snapshot() (map[string]entry, int64) {
 // saveRDB writes a snapshot to the dump file so that a crash at any moment leaves either the
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
-func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error {
+func (s *Server) saveRDB(snapshot keyspaceCopy, dirtyAtSnapshot int64) error {
 	s.writingRDB.Lock()
 	defer s.writingRDB.Unlock()
-	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
+	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum,
+		replID: snapshot.history.replID, replOffset: snapshot.history.offset}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
-	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })
+	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot.keys, time.Now().UnixMilli(), options) })
 	if err == nil {
 		err = os.Rename(temp, s.rdbPath())
 	}
@@ -130,7 +169,7 @@ func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error
 	s.lastSave = time.Now()
 	s.bgsaveFailed.Store(false)
 	s.store.Write(func(k *Keyspace) { k.store.dirty -= dirtyAtSnapshot }) // changes made since the snapshot still count
-	slog.Info("DB saved on disk", "keys", len(snapshot))
+	slog.Info("DB saved on disk", "keys", len(snapshot.keys))
 	return nil
 }
 
@@ -257,10 +296,13 @@ func (s *Server) saveLoop(stop <-chan struct{}) {
 
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
 // disk does not bring back the data after a restart.
-func (s *Server) saveAfterFlushall() {
+func (s *Server) saveAfterFlushall(c *client) {
 	if len(s.config.RDB.SavePoints) == 0 {
 		return
 	}
-	snapshot, dirty := s.snapshot()
-	s.saveRDB(snapshot, dirty)
+	begin := s.snapshot
+	if c.master != nil { // the master's FLUSHALL: applied under streamApply already
+		begin = s.snapshotNow
+	}
+	s.saveRDB(begin())
 }

@@ -49,8 +49,9 @@ type rdbOptions struct {
 	compression bool // rdbcompression: LZF-compress strings longer than 20 bytes
 	checksum    bool // rdbchecksum: without it, the checksum is 8 zero bytes
 	aofBase     bool // the file is the base of an append-only file (aux aof-base 1)
-	// replID and replOffset, for a snapshot sent to a replica: the history and offset the
-	// stream after it continues (aux repl-id and repl-offset).
+	// replID and replOffset: the replication history and offset the snapshot is at (aux
+	// repl-id and repl-offset), for a replica it is sent to, and in a dump file for this
+	// server restarted as a replica; "" for none.
 	replID     string
 	replOffset int64
 }
@@ -353,6 +354,33 @@ func readRDB(in io.Reader, now int64) (map[string]entry, error) {
 	return keys, nil
 }
 
+// dumpHistory is the replication history a dump file is at (aux repl-id and repl-offset),
+// for a replica restarted from it; replID is "" when it names none.
+type dumpHistory struct {
+	replID string
+	offset int64
+}
+
+// aux keeps the aux fields of a history.
+func (h *dumpHistory) aux(key, value string) {
+	switch key {
+	case "repl-id":
+		if len(value) == 40 {
+			h.replID = value
+		}
+	case "repl-offset":
+		if offset, err := strconv.ParseInt(value, 10, 64); err == nil && offset >= 0 {
+			h.offset = offset
+		}
+	}
+}
+
+// historyLoader is a keyspaceLoader that also keeps the dump's replication history.
+type historyLoader struct {
+	keyspaceLoader
+	dumpHistory
+}
+
 // keyspaceLoader receives the keys of a file being loaded.
 type keyspaceLoader interface {
 	resize(keys int) // the keys the file says it holds (RESIZEDB), before them
@@ -382,11 +410,16 @@ func readRDBInto(in io.Reader, now int64, keys keyspaceLoader) error {
 		}
 		switch opcode {
 		case opAux:
-			if _, err := r.string(); err != nil {
+			key, err := r.string()
+			if err != nil {
 				return err
 			}
-			if _, err := r.string(); err != nil {
+			value, err := r.string()
+			if err != nil {
 				return err
+			}
+			if history, ok := keys.(*historyLoader); ok {
+				history.aux(string(key), string(value))
 			}
 		case opResizeDB:
 			size, _, err := r.length()

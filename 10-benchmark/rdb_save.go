@@ -78,20 +78,57 @@ func (s *Server) loadRDB() error {
 	}
 	defer f.Close()
 	start := time.Now()
-	err = s.store.replaceWith(func(keys keyspaceLoader) error { return readRDBInto(f, start.UnixMilli(), keys) })
+	history := &historyLoader{}
+	err = s.store.replaceWith(func(keys keyspaceLoader) error {
+		history.keyspaceLoader = keys
+		return readRDBInto(f, start.UnixMilli(), history)
+	})
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", s.rdbPath(), err)
 	}
 	slog.Info("DB loaded from disk", "keys", s.store.Len(), "seconds", time.Since(start).Seconds())
+	if s.config.Repl.ReplicaOf != "" && history.replID != "" {
+		// A replica restarted from its own dump goes on from where the dump is: its first PSYNC
+		// names the master's history and the offset after it, and the master sends only what
+		// came since (loadDataFromDisk and replicationCacheMasterUsingMyself in Redis).
+		r := s.repl
+		r.mu.Lock()
+		r.replID, r.offset = history.replID, history.offset
+		r.hasBacklog, r.backlog, r.backlogFirst = true, nil, history.offset+1
+		r.mu.Unlock()
+		slog.Info("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+	}
 	return nil
 }
 
 // snapshot begins a snapshot of the keyspace (snapshot.go), and returns it with the count of
 // changes since the last save at that moment. It takes no time: the keyspace is copied a
 // shard at a time as the snapshot is written.
+//
+// The snapshot also holds the replication history and offset of that moment, once the
+// server has one (a replica that has synced, a master that has had replicas), as Redis's
+// rdbPopulateSaveInfo: restarted from the dump, a replica asks its master only for what came
+// after. On a replica, the offset counts a command of the master's stream once it is applied,
+// after the keyspace has it: the snapshot begins between two (streamApply), unless it is the
+// command that asks for it (a FLUSHALL with save points: the dump then has the flush, and
+// replays it at most once more).
 func (s *Server) snapshot() (*snapshot, int64) {
+	s.streamApply.Lock()
+	defer s.streamApply.Unlock()
+	return s.snapshotNow()
+}
+
+func (s *Server) snapshotNow() (*snapshot, int64) {
 	var sn *snapshot
-	s.store.Write(func(k *Keyspace) { sn = k.store.beginSnapshot() })
+	s.store.Write(func(k *Keyspace) {
+		sn = k.store.beginSnapshot()
+		r := s.repl
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.hasBacklog {
+			sn.history = dumpHistory{r.replID, r.offset}
+		}
+	})
 	return sn, sn.dirty
 }
 
@@ -102,7 +139,8 @@ func (s *Server) saveRDB(snapshot *snapshot, dirtyAtSnapshot int64) error {
 	s.writingRDB.Lock()
 	defer s.writingRDB.Unlock()
 	defer snapshot.end() // if the file could not be written
-	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum}
+	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum,
+		replID: snapshot.history.replID, replOffset: snapshot.history.offset}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })
 	if err == nil {
@@ -251,10 +289,13 @@ func (s *Server) saveLoop(stop <-chan struct{}) {
 
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
 // disk does not bring back the data after a restart.
-func (s *Server) saveAfterFlushall() {
+func (s *Server) saveAfterFlushall(c *client) {
 	if len(s.config.RDB.SavePoints) == 0 {
 		return
 	}
-	snapshot, dirty := s.snapshot()
-	s.saveRDB(snapshot, dirty)
+	begin := s.snapshot
+	if c.master != nil { // the master's FLUSHALL: applied under streamApply already
+		begin = s.snapshotNow
+	}
+	s.saveRDB(begin())
 }

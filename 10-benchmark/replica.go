@@ -421,6 +421,7 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 			slog.Warn("WARNING: Receiving inline protocol from master, master stream corruption? Closing the master connection and discarding the cached master.")
 			return m.protocolError("Master using the inline protocol. Desync?", raw)
 		}
+		s.streamApply.Lock() // a snapshot has both the command and its bytes, or neither
 		s.applyingFromMaster.Store(true)
 		c.execute(args)
 		s.applyingFromMaster.Store(false)
@@ -428,6 +429,7 @@ func (m *masterLink) stream(in *bufio.Reader) error {
 		s.repl.write(raw)
 		s.repl.mu.Unlock()
 		m.offset.Add(int64(len(raw)))
+		s.streamApply.Unlock()
 	}
 }
 

@@ -40,6 +40,7 @@ type snapshot struct {
 	frozen        [shardCount]map[string]entry // shards replaced whole before they were copied
 	keys, expires int                          // at the beginning: RESIZEDB's hints
 	dirty         int64                        // the changes since the last save, at the beginning
+	history       dumpHistory                  // the replication history and offset, if any (Server.snapshot)
 }
 
 // beforeImage is what a key held when the snapshot began: an entry, or nothing.

@@ -233,6 +233,33 @@ var step08 = []*Stage{
 			}
 		},
 	},
+	{
+		Step: 8, Name: "partial-resync-after-restart", Title: "a replica restarted from its own dump asks its master for the stream after it (PSYNC <replid> <offset+1>), not for a full sync",
+		Guide: "08-replication/GUIDE.md: The replica's side",
+		Check: func(s *Session) {
+			master := newFakeMaster(s)
+			s.Stop()
+			s.Start("--replicaof", master.addr())
+			master.serve()
+			conn := s.Dial()
+			// The dump a replica saves names its master's history and its offset (aux repl-id
+			// and repl-offset): here the stream and the GETACK after it.
+			conn.Exchange(cmd("SAVE"), ok)
+			offset := len(fakeStream + cmd("REPLCONF", "GETACK", "*"))
+			again := newFakeMaster(s)
+			defer again.ln.Close()
+			s.Crash("--replicaof", again.addr())
+			_, link := again.handshake(cmd("PSYNC", fakeReplID, strconv.Itoa(offset+1)), "+CONTINUE "+fakeReplID+"\r\n")
+			link.Write([]byte(cmd("SET", "after", "1")))
+			conn = s.Dial()
+			for deadline := time.Now().Add(replyTimeout); ; time.Sleep(10 * time.Millisecond) {
+				if conn.Do("GET", "after") == bulk("1") || time.Now().After(deadline) {
+					break
+				}
+			}
+			conn.Exchange(cmd("GET", "loaded")+cmd("GET", "fromstream")+cmd("GET", "after"), bulk("v"), bulk("1"), bulk("1"))
+		},
+	},
 }
 
 // fakeMaster is the smallest master a Redis 7.0 replica accepts: it answers the handshake,
@@ -258,10 +285,15 @@ func (m *fakeMaster) addr() string {
 // checked).
 const snapshotWithOneKey = "REDIS0010\xfe\x00\xfb\x01\x00\x00\x06loaded\x01v\xff\x00\x00\x00\x00\x00\x00\x00\x00"
 
-// serve plays the master for one replica; auth, if given, is the AUTH arguments it requires
-// (masteruser and masterauth, or masterauth alone).
-func (m *fakeMaster) serve(auth ...string) {
-	defer m.ln.Close()
+// fakeReplID is the fake master's replication ID, and fakeStream what it sends after the
+// snapshot, before a GETACK.
+const fakeReplID = "0123456789abcdef0123456789abcdef01234567"
+
+var fakeStream = selectDB + cmd("SET", "fromstream", "1")
+
+// handshake takes the replica's connection and checks its handshake, up to the PSYNC it
+// expects, which it answers with reply.
+func (m *fakeMaster) handshake(psync, reply string, auth ...string) (*replicaConn, net.Conn) {
 	m.ln.(*net.TCPListener).SetDeadline(time.Now().Add(replyTimeout))
 	conn, err := m.ln.Accept()
 	if err != nil {
@@ -285,9 +317,17 @@ func (m *fakeMaster) serve(auth ...string) {
 	_, port, _ := net.SplitHostPort(m.s.proc.addr)
 	expect(cmd("REPLCONF", "listening-port", port), ok)
 	expect(cmd("REPLCONF", "capa", "eof", "capa", "psync2"), ok)
-	expect(cmd("PSYNC", "?", "-1"), "+FULLRESYNC 0123456789abcdef0123456789abcdef01234567 0\r\n"+
-		"$"+strconv.Itoa(len(snapshotWithOneKey))+"\r\n"+snapshotWithOneKey)
-	stream := selectDB + cmd("SET", "fromstream", "1")
+	expect(psync, reply)
+	return r, conn
+}
+
+// serve plays the master for one replica; auth, if given, is the AUTH arguments it requires
+// (masteruser and masterauth, or masterauth alone).
+func (m *fakeMaster) serve(auth ...string) {
+	defer m.ln.Close()
+	r, conn := m.handshake(cmd("PSYNC", "?", "-1"), "+FULLRESYNC "+fakeReplID+" 0\r\n"+
+		"$"+strconv.Itoa(len(snapshotWithOneKey))+"\r\n"+snapshotWithOneKey, auth...)
+	stream := fakeStream
 	conn.Write([]byte(stream + cmd("REPLCONF", "GETACK", "*")))
 	// The ACK reports the offset before the GETACK itself (the ACKs of every second may come
 	// first, with smaller offsets).
