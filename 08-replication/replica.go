@@ -129,7 +129,7 @@ func (m *masterLink) close() {
 func (m *masterLink) run() {
 	for {
 		err := m.session()
-		m.up.Store(false)
+		wasUp := m.up.Swap(false)
 		m.syncing.Store(false)
 		select {
 		case <-m.stop:
@@ -140,6 +140,13 @@ func (m *masterLink) run() {
 			slog.Warn(timeoutLines[m.phase])
 		}
 		slog.Info("Connection with master lost: " + err.Error())
+		if wasUp {
+			// A link that was up is tried again at once, as Redis does since 7.0
+			// (replicationHandleMasterDisconnection): a second's wait may cost the backlog the
+			// bytes a partial resync needs. A master that cannot be reached is tried once a second.
+			slog.Info(fmt.Sprintf("Reconnecting to MASTER %s:%d", m.host, m.port))
+			continue
+		}
 		select {
 		case <-m.stop:
 			return

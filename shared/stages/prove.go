@@ -96,6 +96,9 @@ func Launch(t testing.TB, target Target, dir string, args ...string) *Process {
 // Addr is the server's address, host:port.
 func (p *Process) Addr() string { return p.p.addr }
 
+// Printed is the end of what the server has printed so far: its log.
+func (p *Process) Printed() string { return p.p.output.show() }
+
 // Stop shuts the server down with SIGTERM, as an operator would, and waits for it to exit.
 func (p *Process) Stop() {
 	p.t.Helper()
