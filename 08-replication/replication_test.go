@@ -537,3 +537,42 @@ func TestReplicaReconnectsAtOnceAfterALostLink(t *testing.T) {
 		assert.Contains(t, replica.Printed(), "Reconnecting to MASTER "+host+":"+port)
 	})
 }
+
+// A replica that never acknowledges its snapshot holds the stream that follows it on the
+// master, and that counts against the replica class's client-output-buffer-limit: the master
+// drops it at the limit (never lower than repl-backlog-size, as in Redis), where it grew
+// without end (a stuck replica took the master from 40 MB to 3.6 GB). INFO memory's
+// mem_total_replication_buffers counts the stream kept for replicas and the backlog.
+func TestStuckReplicaIsDroppedAtItsOutputLimit(t *testing.T) {
+	t.Parallel() // it waits on the network
+	limits, err := parseOutputLimits("replica 1mb 0 0", defaultOutputLimits)
+	require.NoError(t, err)
+	ours := redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, OutputLimits: limits,
+		Repl: ReplConfig{DisklessSync: true, BacklogSize: 1 << 20}}))
+	redistest.Both(t, ours, func(t *testing.T, master string) {
+		replica := redistest.Dial(t, master)
+		replica.Do("REPLCONF", "capa", "eof", "capa", "psync2")
+		replica.Send(cmd("PSYNC", "?", "-1"))
+		require.True(t, strings.HasPrefix(replica.ReadLine(), "+FULLRESYNC "))
+		read := make(chan error)
+		go func() { // the replica reads everything, and never sends an ACK
+			replica.Net().SetReadDeadline(time.Now().Add(hangGuard))
+			_, err := io.Copy(io.Discard, replica.Net())
+			read <- err
+		}()
+		m := redistest.Dial(t, master)
+		value := strings.Repeat("v", 10_000)
+		for i := range 300 { // 3 MB of stream behind the snapshot
+			m.Send(cmd("SET", "k"+strconv.Itoa(i), value))
+		}
+		for range 300 {
+			m.Reply()
+		}
+		require.NoError(t, <-read, "the master closes the replica's link")
+		assert.Equal(t, "0", infoField(t, master, "replication", "connected_slaves"))
+		backlog, err := strconv.Atoi(infoField(t, master, "memory", "mem_total_replication_buffers"))
+		require.NoError(t, err)
+		assert.Greater(t, backlog, 500_000, "the backlog holds the stream")
+	}, "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0", "--repl-backlog-size", "1mb",
+		"--client-output-buffer-limit", "replica 1mb 0 0")
+}

@@ -79,7 +79,7 @@ func (o *output) Write(p []byte) (int, error) {
 		return 0, o.err
 	}
 	o.held = o.add(o.held, p)
-	if o.overLimit() {
+	if o.overLimit(0) {
 		return 0, o.err
 	}
 	return len(p), nil
@@ -100,7 +100,7 @@ func (o *output) push(message []byte, offset int64) {
 		o.queued = o.add(o.queued, message)
 		o.startWriter()
 	}
-	o.overLimit()
+	o.overLimit(0)
 }
 
 // add copies p to the end of chunks, in new chunks as the last one fills.
@@ -119,9 +119,10 @@ func (o *output) add(chunks [][]byte, p []byte) [][]byte {
 	return chunks
 }
 
-// overLimit closes the client if its buffer has grown past its class's limit.
-func (o *output) overLimit() bool {
-	if !o.limit().reached(o.size, &o.softSince) {
+// overLimit closes the client if its buffer, and waiting bytes kept for it elsewhere, have
+// grown past its class's limit.
+func (o *output) overLimit(waiting int) bool {
+	if !o.limit().reached(o.size+waiting, &o.softSince) {
 		return false
 	}
 	// Redis logs this and closes the client; what it has not read is lost.
@@ -130,6 +131,22 @@ func (o *output) overLimit() bool {
 	o.conn.Close()
 	o.drop()
 	return true
+}
+
+// overLimitWith is overLimit for a buffer kept outside the output: a replica's stream, held
+// behind a diskless snapshot until the replica's first ACK (replication.write). It reports
+// whether the client is closed.
+func (o *output) overLimitWith(waiting int) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err != nil || o.overLimit(waiting)
+}
+
+// buffered is the output buffer's size: what the client has not read yet.
+func (o *output) buffered() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.size
 }
 
 // drop gives up what the client will never read, so that its memory returns at once.

@@ -213,6 +213,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 	runtime.ReadMemStats(&m)
 	used := int64(m.HeapAlloc)
 	rss := residentSetSize(int64(m.Sys))
+	backlog, replicationBuffers := s.repl.bufferMemory()
 	peak := s.memoryPeak.Load()
 	for used > peak && !s.memoryPeak.CompareAndSwap(peak, used) {
 		peak = s.memoryPeak.Load()
@@ -245,7 +246,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 		{"allocator_rss_bytes", int64(m.HeapSys - m.HeapInuse)},
 		{"rss_overhead_ratio", ratio(rss, int64(m.HeapSys))}, {"rss_overhead_bytes", rss - int64(m.HeapSys)},
 		{"mem_fragmentation_ratio", ratio(rss, used)}, {"mem_fragmentation_bytes", rss - used},
-		{"mem_not_counted_for_evict", 0}, {"mem_replication_backlog", 0}, {"mem_total_replication_buffers", 0},
+		{"mem_not_counted_for_evict", 0}, {"mem_replication_backlog", backlog}, {"mem_total_replication_buffers", replicationBuffers},
 		{"mem_clients_slaves", 0}, {"mem_clients_normal", 0}, {"mem_cluster_links", 0}, {"mem_aof_buffer", 0},
 		{"mem_allocator", "go-" + runtime.Version()}, {"active_defrag_running", 0},
 		{"lazyfree_pending_objects", 0}, {"lazyfreed_objects", 0},

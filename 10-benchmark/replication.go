@@ -57,7 +57,30 @@ type replicaLink struct {
 	// replica finds the end of the snapshot by its last 40 bytes, the EOF mark, so nothing
 	// may follow the mark in the same read (Redis's repl_start_cmd_stream_on_ack).
 	waitingForAck bool
-	held          []byte
+	held          heldStream
+}
+
+// heldStream is the stream kept for a replica until its first ACK, in chunks of a fixed size:
+// one slice grown by append would copy it again and again, and hold twice its size.
+type heldStream struct {
+	chunks [][]byte
+	size   int
+}
+
+const heldChunkSize = 64 << 10
+
+func (h *heldStream) add(p []byte) {
+	h.size += len(p)
+	for len(p) > 0 {
+		last := len(h.chunks) - 1
+		if last < 0 || len(h.chunks[last]) == cap(h.chunks[last]) {
+			h.chunks = append(h.chunks, make([]byte, 0, heldChunkSize))
+			last++
+		}
+		n := min(len(p), cap(h.chunks[last])-len(h.chunks[last]))
+		h.chunks[last] = append(h.chunks[last], p[:n]...)
+		p = p[n:]
+	}
 }
 
 func newReplication(backlogSize int) *replication {
@@ -100,11 +123,41 @@ func (r *replication) write(stream []byte) {
 	r.offset += int64(len(stream))
 	for _, link := range r.replicas {
 		if link.waitingForAck {
-			link.held = append(link.held, stream...)
+			link.held.add(stream)
+			// The stream held behind the snapshot counts against the replica's output limit, as
+			// the replication buffer it waits in does in Redis: a replica that never sends its
+			// ACK is dropped, where it made the master grow without end.
+			if link.c.output.overLimitWith(link.held.size) {
+				link.held, link.waitingForAck = heldStream{}, false
+			}
 		} else {
 			link.c.output.push(stream, 0)
 		}
 	}
+}
+
+// replicaLimit is the replica class's client-output-buffer-limit, with its hard limit no lower
+// than repl-backlog-size, as Redis has it (checkClientOutputBufferLimits): a replica may fall
+// as far behind as a partial resync could bring it back from.
+func (s *Server) replicaLimit() outputLimit {
+	limit := s.outputLimits.Load().replica
+	if backlog := int64(s.config.Repl.BacklogSize); limit.hard > 0 && limit.hard < backlog {
+		limit.hard = backlog
+	}
+	return limit
+}
+
+// bufferMemory is INFO's mem_replication_backlog, and mem_total_replication_buffers: the
+// backlog, and every byte of the stream a replica has not read yet.
+func (r *replication) bufferMemory() (backlog, total int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	backlog = int64(len(r.backlog))
+	total = backlog
+	for _, link := range r.replicas {
+		total += int64(link.c.output.buffered() + link.held.size)
+	}
+	return backlog, total
 }
 
 // propagate is every logged change (Store.log): to the append-only file, and to the replicas.
@@ -205,7 +258,7 @@ func (s *Server) tryPartialResync(c *client, link *replicaLink, replID string, f
 	}
 	c.replica = link
 	c.isReplica.Store(true)
-	c.output.setLimit(func() outputLimit { return s.outputLimits.Load().replica })
+	c.output.setLimit(s.replicaLimit)
 	if c.capaPsync2 {
 		c.output.push([]byte("+CONTINUE "+r.replID+"\r\n"), 0)
 	} else {
@@ -254,7 +307,7 @@ func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 		offset, replID = r.offset, r.replID
 		c.replica = link
 		c.isReplica.Store(true)
-		c.output.setLimit(func() outputLimit { return s.outputLimits.Load().replica })
+		c.output.setLimit(s.replicaLimit)
 		link.waitingForAck = diskless
 		r.replicas = append(r.replicas, link)
 		r.fullSyncs++
@@ -354,8 +407,10 @@ func replconf(c *client, args [][]byte) {
 				link.ackTime = time.Now()
 				if link.waitingForAck { // the snapshot is loaded: the stream may follow
 					link.waitingForAck = false
-					c.output.push(link.held, 0)
-					link.held = nil
+					for _, chunk := range link.held.chunks {
+						c.output.push(chunk, 0)
+					}
+					link.held = heldStream{}
 				}
 				r.acked.Broadcast()
 				r.mu.Unlock()
