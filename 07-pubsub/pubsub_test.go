@@ -286,6 +286,34 @@ func TestKeyspaceEvents(t *testing.T) {
 		conn.Do("SET", "fresh", "2")
 		assert.Equal(t, ks("fresh", "set"), events.after(conn))
 
+		// m: a command that reads a key and finds none sends keymiss (lookupKeyRead); a write
+		// that finds none does not. A leaves it out.
+		require.Equal(t, "OK", conn.Do("CONFIG", "SET", "notify-keyspace-events", "KEm").Str)
+		for _, c := range []struct {
+			command []string
+			events  []string
+		}{
+			{[]string{"GET", "miss"}, ks("miss", "keymiss")},
+			{[]string{"GET", "fresh"}, nil},
+			{[]string{"MGET", "fresh", "miss1", "miss2"}, join(ks("miss1", "keymiss"), ks("miss2", "keymiss"))},
+			{[]string{"EXISTS", "miss", "fresh"}, ks("miss", "keymiss")},
+			{[]string{"TTL", "miss"}, ks("miss", "keymiss")},
+			{[]string{"PEXPIRETIME", "miss"}, ks("miss", "keymiss")},
+			{[]string{"STRLEN", "miss"}, ks("miss", "keymiss")},
+			{[]string{"GETDEL", "miss"}, ks("miss", "keymiss")},
+			{[]string{"GETEX", "miss", "PERSIST"}, ks("miss", "keymiss")},
+			{[]string{"GETSET", "g", "v"}, ks("g", "keymiss")},
+			{[]string{"SET", "s2", "v", "GET"}, ks("s2", "keymiss")},
+			{[]string{"SET", "s3", "v", "NX"}, nil},
+			{[]string{"COPY", "miss", "c2"}, ks("miss", "keymiss")},
+			{[]string{"INCR", "n2"}, nil},
+			{[]string{"DEL", "miss"}, nil},
+			{[]string{"EXPIRE", "miss", "10"}, nil},
+		} {
+			conn.Do(c.command...)
+			assert.Equal(t, c.events, events.after(conn), "%s", strings.Join(c.command, " "))
+		}
+
 		// Active expiry: nobody touches the key, the server's cycle finds it.
 		require.Equal(t, "OK", conn.Do("CONFIG", "SET", "notify-keyspace-events", "Ex").Str)
 		conn.Do("SET", "soon", "v", "PX", "50")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -61,6 +62,7 @@ type Keyspace struct {
 	now      int64 // Unix milliseconds
 	writable bool
 	expired  []string // keys a reader found expired, for Read to delete afterwards
+	missed   []string // keys a reader looked up and did not find, for Read's keymiss events
 }
 
 // Read runs f with the keyspace locked for reading; many readers may run at once. Expired
@@ -71,7 +73,7 @@ func (s *Store) Read(f func(k *Keyspace)) {
 	s.mu.RLock()
 	f(k)
 	s.mu.RUnlock()
-	if len(k.expired) == 0 {
+	if len(k.expired) == 0 && len(k.missed) == 0 {
 		return
 	}
 	s.mu.Lock()
@@ -81,6 +83,9 @@ func (s *Store) Read(f func(k *Keyspace)) {
 		if e, ok := s.entries[key]; ok && e.expireAt != 0 && k.now > e.expireAt {
 			s.expire(key)
 		}
+	}
+	for _, key := range k.missed { // after the expired events, as Redis sends them
+		s.notify(notifyKeyMiss, "keymiss", key)
 	}
 }
 
@@ -135,6 +140,21 @@ func (k *Keyspace) Get(key string) (entry, bool) {
 		return entry{}, false
 	}
 	return e, true
+}
+
+// Lookup is a command's read of a key (Redis's lookupKeyRead): Get, and a key it does not find
+// is a keymiss event. A writer records the event at once; a reader, holding the lock only
+// shared, leaves it for Read to publish.
+func (k *Keyspace) Lookup(key string) (entry, bool) {
+	e, ok := k.Get(key)
+	if !ok && k.store.keyspaceEvents.Load()&notifyKeyMiss != 0 {
+		if k.writable {
+			k.Notify(notifyKeyMiss, "keymiss", key)
+		} else {
+			k.missed = append(k.missed, strings.Clone(key)) // key may be a command's argument, reused
+		}
+	}
+	return e, ok
 }
 
 // Set stores an entry, replacing what the key held. Values are never changed in place:

@@ -132,7 +132,7 @@ func ttlGeneric(c *client, args [][]byte, milliseconds, absolute bool) {
 	var found bool
 	var now int64
 	c.store.Read(func(k *Keyspace) {
-		e, found = k.Get(string(args[1]))
+		e, found = k.Lookup(string(args[1]))
 		now = k.Now()
 	})
 	switch {

@@ -16,7 +16,7 @@ func get(c *client, args [][]byte) {
 	var e entry
 	var found bool
 	c.store.Read(func(k *Keyspace) {
-		e, found = k.Get(string(args[1]))
+		e, found = k.Lookup(string(args[1]))
 	})
 	if !found {
 		c.writer.Null()
@@ -44,7 +44,11 @@ func set(c *client, args [][]byte) {
 				return
 			}
 		}
-		old, existed = k.Get(key)
+		if opts.returnOld { // GET reads the key, as the GET command does: a keymiss if it is not there
+			old, existed = k.Lookup(key)
+		} else {
+			old, existed = k.Get(key)
+		}
 		if opts.onlyIfMissing && existed || opts.onlyIfExists && !existed {
 			return
 		}
@@ -171,7 +175,7 @@ func getex(c *client, args [][]byte) {
 	var failure string
 	c.store.Write(func(k *Keyspace) {
 		// Redis looks the key up before it checks the expire time: GETEX missing EX 0 is null.
-		if e, found = k.Get(key); !found {
+		if e, found = k.Lookup(key); !found {
 			return
 		}
 		switch {
@@ -282,7 +286,7 @@ func appendCommand(c *client, args [][]byte) {
 func strlen(c *client, args [][]byte) {
 	var length int
 	c.store.Read(func(k *Keyspace) {
-		e, _ := k.Get(string(args[1]))
+		e, _ := k.Lookup(string(args[1]))
 		length = len(e.value)
 	})
 	c.writer.Integer(int64(length))
@@ -293,7 +297,7 @@ func mget(c *client, args [][]byte) {
 	found := make([]bool, len(args)-1)
 	c.store.Read(func(k *Keyspace) {
 		for i, key := range args[1:] {
-			values[i], found[i] = k.Get(string(key))
+			values[i], found[i] = k.Lookup(string(key))
 		}
 	})
 	c.writer.Array(len(values))
@@ -325,7 +329,7 @@ func getdel(c *client, args [][]byte) {
 	var e entry
 	var found bool
 	c.store.Write(func(k *Keyspace) {
-		if e, found = k.Get(string(args[1])); found {
+		if e, found = k.Lookup(string(args[1])); found {
 			k.Delete(string(args[1]))
 			k.Log([]byte("DEL"), args[1])
 			k.Notify(notifyGeneric, "del", string(args[1]))
@@ -368,7 +372,7 @@ func getset(c *client, args [][]byte) {
 	var old entry
 	var existed bool
 	c.store.Write(func(k *Keyspace) {
-		old, existed = k.Get(string(args[1]))
+		old, existed = k.Lookup(string(args[1]))
 		k.Set(string(args[1]), entry{value: args[2]})
 		k.Log([]byte("SET"), args[1], args[2])
 		k.Notify(notifyString, "set", string(args[1]))

@@ -31,7 +31,7 @@ func exists(c *client, args [][]byte) {
 	found := 0
 	c.store.Read(func(k *Keyspace) {
 		for _, key := range args[1:] {
-			if _, ok := k.Get(string(key)); ok {
+			if _, ok := k.Lookup(string(key)); ok {
 				found++
 			}
 		}
@@ -140,7 +140,7 @@ func copyCommand(c *client, args [][]byte) {
 	}
 	var copied int64
 	c.store.Write(func(k *Keyspace) {
-		e, found := k.Get(string(args[1]))
+		e, found := k.Lookup(string(args[1]))
 		if _, exists := k.Get(string(args[2])); !found || exists && !replace {
 			return
 		}
