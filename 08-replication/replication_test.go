@@ -472,7 +472,7 @@ func cutTime(t *testing.T) time.Duration {
 		require.NoError(t, err, "CUTS is a duration: CUTS=30s")
 		return d
 	}
-	return 2 * time.Second
+	return time.Second
 }
 
 // After any sequence of link cuts, and the partial and full resyncs that follow them, a

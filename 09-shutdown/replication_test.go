@@ -3,9 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -422,63 +420,6 @@ func TestReplicaRestartedFromItsDumpSyncsPartially(t *testing.T) {
 		assert.Equal(t, "1", infoField(t, master.Addr(), "stats", "sync_full"))
 		assert.Equal(t, "1", infoField(t, master.Addr(), "stats", "sync_partial_ok"))
 	})
-}
-
-// cutTime is how long TestReplicaConvergesAfterLinkCuts cuts the link under load: CUTS=30s
-// for a long run by hand.
-func cutTime(t *testing.T) time.Duration {
-	if s := os.Getenv("CUTS"); s != "" {
-		d, err := time.ParseDuration(s)
-		require.NoError(t, err, "CUTS is a duration: CUTS=30s")
-		return d
-	}
-	return 2 * time.Second
-}
-
-// After any sequence of link cuts, and the partial and full resyncs that follow them, a
-// replica ends with exactly its master's keys, values and expiry times. A proxy between the
-// two breaks every connection through it every 20 to 300 ms while four clients write to the
-// master; once they stop, the replica must catch up. Ours following ours, and each following
-// real Redis.
-func TestReplicaConvergesAfterLinkCuts(t *testing.T) {
-	t.Parallel() // it waits on the network
-	ours := func(t *testing.T, replicaOf string) string {
-		return redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100,
-			Repl: ReplConfig{ReplicaOf: replicaOf, BacklogSize: 64 << 20}}))
-	}
-	for _, pair := range []struct {
-		name    string
-		master  func(t *testing.T) string
-		replica func(t *testing.T, master string) string
-	}{
-		{"ours to ours", func(t *testing.T) string { return ours(t, "") },
-			func(t *testing.T, master string) string { return ours(t, strings.Replace(master, ":", " ", 1)) }},
-		{"ours to real", func(t *testing.T) string { return ours(t, "") },
-			func(t *testing.T, master string) string {
-				return startRedisReplica(t, master, "--repl-backlog-size", "64mb")
-			}},
-		{"real to ours", func(t *testing.T) string { return redistest.StartRedis(t, realMaster...) },
-			func(t *testing.T, master string) string { return ours(t, strings.Replace(master, ":", " ", 1)) }},
-	} {
-		t.Run(pair.name, func(t *testing.T) {
-			t.Parallel()
-			master := pair.master(t)
-			proxy := redistest.StartProxy(t, master)
-			replica := pair.replica(t, proxy.Addr())
-			require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
-			stop := make(chan struct{})
-			wait := writeLoad(t, master, stop)
-			for end := time.Now().Add(cutTime(t)); time.Now().Before(end); {
-				time.Sleep(time.Duration(20+rand.IntN(280)) * time.Millisecond) // the cadence of the faults, not a wait for anything
-				proxy.Cut()
-			}
-			close(stop)
-			wait()
-			t.Logf("%d cuts; master: sync_full %s, sync_partial_ok %s", proxy.Cuts(),
-				infoField(t, master, "stats", "sync_full"), infoField(t, master, "stats", "sync_partial_ok"))
-			sameData(t, master, replica)
-		})
-	}
 }
 
 // A replica whose link was up and is lost connects again at once, as Redis 7.0 does

@@ -18,12 +18,8 @@ import (
 // returns nil for a connection that has no socket (net.Pipe in tests). Not safe for
 // concurrent use.
 func readWhenReady(conn net.Conn) func(resp.Buffers) (int, error) {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := socketOf(conn)
+	if raw == nil {
 		return nil
 	}
 	// As in nonBlockingWrite, the callback is made once, not per call.

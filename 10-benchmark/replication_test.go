@@ -5,7 +5,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -446,17 +445,6 @@ func TestReplicaRestartedFromItsDumpSyncsPartially(t *testing.T) {
 	})
 }
 
-// cutTime is how long TestReplicaConvergesAfterLinkCuts cuts the link under load: CUTS=30s
-// for a long run by hand.
-func cutTime(t *testing.T) time.Duration {
-	if s := os.Getenv("CUTS"); s != "" {
-		d, err := time.ParseDuration(s)
-		require.NoError(t, err, "CUTS is a duration: CUTS=30s")
-		return d
-	}
-	return 2 * time.Second
-}
-
 // After any sequence of link cuts, and the partial and full resyncs that follow them, a
 // replica ends with exactly its master's keys, values and expiry times. A proxy between the
 // two breaks every connection through it every 20 to 300 ms while four clients write to the
@@ -490,7 +478,7 @@ func TestReplicaConvergesAfterLinkCuts(t *testing.T) {
 			require.Eventually(t, func() bool { return linkUp(t, replica) }, hangGuard, pollEvery)
 			stop := make(chan struct{})
 			wait := writeLoad(t, master, stop)
-			for end := time.Now().Add(cutTime(t)); time.Now().Before(end); {
+			for end := time.Now().Add(durationFromEnv(t, "CUTS", time.Second)); time.Now().Before(end); { // CUTS=30s for a long run
 				time.Sleep(time.Duration(20+rand.IntN(280)) * time.Millisecond) // the cadence of the faults, not a wait for anything
 				proxy.Cut()
 			}

@@ -19,13 +19,17 @@ import (
 
 // soakTime is how long TestSoak runs: SOAK=60s for a long run by hand; a few seconds in
 // `make test`, where the race detector watches it (go test -race fails a test that races).
-func soakTime(t *testing.T) time.Duration {
-	if s := os.Getenv("SOAK"); s != "" {
+func soakTime(t *testing.T) time.Duration { return durationFromEnv(t, "SOAK", 3*time.Second) }
+
+// durationFromEnv is the duration in the environment variable name (a long run by hand), or
+// otherwise the short one make test runs.
+func durationFromEnv(t *testing.T, name string, otherwise time.Duration) time.Duration {
+	if s := os.Getenv(name); s != "" {
 		d, err := time.ParseDuration(s)
-		require.NoError(t, err, "SOAK is a duration: SOAK=60s")
+		require.NoError(t, err, "%s is a duration: %s=60s", name, name)
 		return d
 	}
-	return 3 * time.Second
+	return otherwise
 }
 
 // Every kind of work at once, for soakTime: writes of every kind with the append-only file on,

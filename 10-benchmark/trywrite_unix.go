@@ -13,12 +13,8 @@ import (
 // client can call it only from a goroutine of its own. It returns nil for a connection that
 // has no socket (net.Pipe in tests). Not safe for concurrent use.
 func nonBlockingWrite(conn net.Conn) func(p []byte) (int, error) {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
+	raw := socketOf(conn)
+	if raw == nil {
 		return nil
 	}
 	// The callback is made once, not per call: a closure passed to an interface method
@@ -42,4 +38,18 @@ func nonBlockingWrite(conn net.Conn) func(p []byte) (int, error) {
 		}
 		return max(n, 0), writeErr
 	}
+}
+
+// socketOf is conn's socket, for system calls of our own, or nil for a connection that has
+// none.
+func socketOf(conn net.Conn) syscall.RawConn {
+	sc, ok := conn.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
 }

@@ -200,11 +200,7 @@ var step08 = []*Stage{
 			s.Start("--replicaof", master.addr())
 			master.serve()
 			conn := s.Dial()
-			for deadline := time.Now().Add(replyTimeout); ; time.Sleep(10 * time.Millisecond) {
-				if conn.Do("GET", "fromstream") == bulk("1") || time.Now().After(deadline) {
-					break
-				}
-			}
+			waitForValue(conn, "fromstream", "1")
 			conn.Exchange(cmd("GET", "loaded")+cmd("GET", "fromstream"), bulk("v"), bulk("1"))
 			conn.Exchange(cmd("SET", "x", "1"), "-READONLY You can't write against a read only replica.\r\n")
 		},
@@ -224,11 +220,7 @@ var step08 = []*Stage{
 				s.Start(args...)
 				master.serve(auth...)
 				conn := s.Dial()
-				for deadline := time.Now().Add(replyTimeout); ; time.Sleep(10 * time.Millisecond) {
-					if conn.Do("GET", "fromstream") == bulk("1") || time.Now().After(deadline) {
-						break
-					}
-				}
+				waitForValue(conn, "fromstream", "1")
 				conn.Exchange(cmd("GET", "loaded"), bulk("v"))
 			}
 		},
@@ -252,14 +244,18 @@ var step08 = []*Stage{
 			_, link := again.handshake(cmd("PSYNC", fakeReplID, strconv.Itoa(offset+1)), "+CONTINUE "+fakeReplID+"\r\n")
 			link.Write([]byte(cmd("SET", "after", "1")))
 			conn = s.Dial()
-			for deadline := time.Now().Add(replyTimeout); ; time.Sleep(10 * time.Millisecond) {
-				if conn.Do("GET", "after") == bulk("1") || time.Now().After(deadline) {
-					break
-				}
-			}
+			waitForValue(conn, "after", "1")
 			conn.Exchange(cmd("GET", "loaded")+cmd("GET", "fromstream")+cmd("GET", "after"), bulk("v"), bulk("1"), bulk("1"))
 		},
 	},
+}
+
+// waitForValue asks a replica for key until it holds value (the stream applied), or until
+// replyTimeout has passed: the exchange that follows then fails with what it holds.
+func waitForValue(conn *Conn, key, value string) {
+	for deadline := time.Now().Add(replyTimeout); conn.Do("GET", key) != bulk(value) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // fakeMaster is the smallest master a Redis 7.0 replica accepts: it answers the handshake,
