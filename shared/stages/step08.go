@@ -195,12 +195,7 @@ var step08 = []*Stage{
 		Step: 8, Name: "replica", Title: "--replicaof: the handshake, the snapshot loaded, the stream applied, GETACK answered, writes refused with READONLY",
 		Guide: "08-replication/GUIDE.md: The replica's side",
 		Check: func(s *Session) {
-			master := newFakeMaster(s)
-			s.Stop()
-			s.Start("--replicaof", master.addr())
-			master.serve()
-			conn := s.Dial()
-			waitForValue(conn, "fromstream", "1")
+			conn := followFakeMaster(s)
 			conn.Exchange(cmd("GET", "loaded")+cmd("GET", "fromstream"), bulk("v"), bulk("1"))
 			conn.Exchange(cmd("SET", "x", "1"), "-READONLY You can't write against a read only replica.\r\n")
 		},
@@ -229,11 +224,7 @@ var step08 = []*Stage{
 		Step: 8, Name: "partial-resync-after-restart", Title: "a replica restarted from its own dump asks its master for the stream after it (PSYNC <replid> <offset+1>), not for a full sync",
 		Guide: "08-replication/GUIDE.md: The replica's side",
 		Check: func(s *Session) {
-			master := newFakeMaster(s)
-			s.Stop()
-			s.Start("--replicaof", master.addr())
-			master.serve()
-			conn := s.Dial()
+			conn := followFakeMaster(s)
 			// The dump a replica saves names its master's history and its offset (aux repl-id
 			// and repl-offset): here the stream and the GETACK after it.
 			conn.Exchange(cmd("SAVE"), ok)
@@ -248,6 +239,18 @@ var step08 = []*Stage{
 			conn.Exchange(cmd("GET", "loaded")+cmd("GET", "fromstream")+cmd("GET", "after"), bulk("v"), bulk("1"), bulk("1"))
 		},
 	},
+}
+
+// followFakeMaster starts the server again as a replica of a fake master, which plays the sync
+// and the stream, and returns a connection to it once the stream is applied.
+func followFakeMaster(s *Session) *Conn {
+	master := newFakeMaster(s)
+	s.Stop()
+	s.Start("--replicaof", master.addr())
+	master.serve()
+	conn := s.Dial()
+	waitForValue(conn, "fromstream", "1")
+	return conn
 }
 
 // waitForValue asks a replica for key until it holds value (the stream applied), or until
