@@ -12,9 +12,10 @@ import "strconv"
 func setnx(c *client, args [][]byte)  { notImplemented(c, "SETNX", 1) }
 func msetnx(c *client, args [][]byte) { notImplemented(c, "MSETNX", 1) }
 
-// Exercise 2: RENAME key newkey.
+// Exercise 2: RENAME key newkey, RENAMENX key newkey.
 
-func rename(c *client, args [][]byte) { notImplemented(c, "RENAME", 2) }
+func rename(c *client, args [][]byte)   { notImplemented(c, "RENAME", 2) }
+func renamenx(c *client, args [][]byte) { notImplemented(c, "RENAMENX", 2) }
 
 // Exercise 3: COPY source destination [DB destination-db] [REPLACE].
 

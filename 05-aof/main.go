@@ -67,6 +67,15 @@ func main() {
 		fatalConfig("client-output-buffer-limit", *outputLimit, err)
 	}
 	config.QueryBufferLimit = memoryConfig("client-query-buffer-limit", *queryLimit, 1<<20)
+	// Redis's isValidAOFfilename and isValidAOFdirname: a name inside --dir, no path.
+	for _, d := range []struct{ name, value, kind string }{{"appendfilename", *appendFileName, "filename"}, {"appenddirname", *appendDirName, "dirname"}} {
+		if d.value == "" {
+			fatalConfig(d.name, d.value, fmt.Errorf("%s can't be empty", d.name))
+		}
+		if !isBaseName(d.value) {
+			fatalConfig(d.name, d.value, fmt.Errorf("%s can't be a path, just a %s", d.name, d.kind))
+		}
+	}
 	if f := config.AOF.Fsync; f != "always" && f != "everysec" && f != "no" {
 		fatal(fmt.Errorf("appendfsync must be always, everysec or no, not %q", f))
 	}

@@ -156,9 +156,11 @@ func TestTruncatedLastCommandIsCutOff(t *testing.T) {
 	assert.Equal(t, good, readFile(t, filepath.Join(aofDir, "appendonly.aof.1.incr.aof")), "the partial command was cut off the file")
 }
 
-// Where Redis refuses to start, so does the server, naming the file and offset, and it
-// changes nothing on disk.
+// Where Redis refuses to start, so does the server, with Redis's own log line (operators and
+// Redis's tests look for it), and it changes nothing on disk. Real Redis is started on the
+// same files and must refuse them with the same line.
 func TestBadFilesStopTheStart(t *testing.T) {
+	const base, incr = "appendonly.aof.1.base.aof", "appendonly.aof.1.incr.aof"
 	tests := []struct {
 		name     string
 		files    map[string]string
@@ -166,18 +168,42 @@ func TestBadFilesStopTheStart(t *testing.T) {
 		truncate bool
 		want     string
 	}{
-		{"truncated, with aof-load-truncated no", map[string]string{"appendonly.aof.1.base.aof": "", "appendonly.aof.1.incr.aof": good + "*2\r\n$3\r\nDEL"}, twoFiles, false,
-			"unexpected end of file reading the append only file appendonly.aof.1.incr.aof at offset %d"},
-		{"truncated in a file that is not the last", map[string]string{"appendonly.aof.1.base.aof": good + "*2\r\n$3\r\nDEL", "appendonly.aof.1.incr.aof": good}, twoFiles, true,
-			"unexpected end of file reading the append only file appendonly.aof.1.base.aof at offset %d"},
-		{"corrupt in the middle", map[string]string{"appendonly.aof.1.base.aof": "", "appendonly.aof.1.incr.aof": good + "*1\r\n$x\r\n" + good}, twoFiles, true,
-			"bad file format reading the append only file appendonly.aof.1.incr.aof at offset %d: Protocol error: invalid bulk length"},
-		{"inline command", map[string]string{"appendonly.aof.1.base.aof": "SET a 1\r\n", "appendonly.aof.1.incr.aof": ""}, twoFiles, true,
-			"bad file format reading the append only file appendonly.aof.1.base.aof at offset 0"},
-		{"unknown command", map[string]string{"appendonly.aof.1.base.aof": good + resp.Command("NOPE", "x"), "appendonly.aof.1.incr.aof": ""}, twoFiles, true,
-			"unknown command 'NOPE' reading the append only file appendonly.aof.1.base.aof at offset %d"},
-		{"empty line in the manifest", map[string]string{"appendonly.aof.1.base.aof": "", "appendonly.aof.1.incr.aof": ""}, "file appendonly.aof.1.base.aof seq 1 type b\n\n", true,
-			"invalid AOF manifest file format"},
+		{"truncated, with aof-load-truncated no", map[string]string{base: "", incr: good + "*2\r\n$3\r\nDEL"}, twoFiles, false,
+			"Unexpected end of file reading the append only file appendonly.aof.1.incr.aof. You can: 1) Make a backup of your AOF file, " +
+				"then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server."},
+		{"truncated in a file that is not the last", map[string]string{base: good + "*2\r\n$3\r\nDEL", incr: good}, twoFiles, true,
+			"Fatal error: the truncated file is not the last file"},
+		{"not a bulk string", map[string]string{base: "", incr: good + "*1\r\n:1\r\n" + good}, twoFiles, true,
+			"Bad file format reading the append only file appendonly.aof.1.incr.aof: make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>"},
+		{"inline command", map[string]string{base: "SET a 1\r\n", incr: ""}, twoFiles, true,
+			"Bad file format reading the append only file appendonly.aof.1.base.aof"},
+		{"unknown command", map[string]string{base: good + resp.Command("NOPE", "x"), incr: ""}, twoFiles, true,
+			"Unknown command 'NOPE' reading the append only file appendonly.aof.1.base.aof"},
+		{"a file the manifest names is missing", map[string]string{base: good}, twoFiles, true,
+			"Unable to obtain the AOF file appendonly.aof.1.incr.aof length. stat: No such file or directory"},
+		{"empty manifest", map[string]string{base: good, incr: ""}, "", true,
+			"Found an empty AOF manifest"},
+		{"empty line in the manifest", map[string]string{base: "", incr: ""}, "file appendonly.aof.1.base.aof seq 1 type b\n\n", true,
+			"Invalid AOF manifest file format"},
+		{"manifest line too long", map[string]string{base: good, incr: ""}, "file appendonly.aof.1.base.aof seq 1 type b" + strings.Repeat(" ", 2000) + "\n", true,
+			"The AOF manifest file contains too long line"},
+		{"manifest's last line without its newline", map[string]string{base: good, incr: ""}, strings.TrimSuffix(twoFiles, "\n"), true,
+			"The AOF manifest file contains too long line"},
+		{"manifest line too short", map[string]string{base: good, incr: ""}, "file appendonly.aof.1.base.aof seq 1\n", true,
+			"Invalid AOF manifest file format"},
+		{"manifest line without a sequence", map[string]string{base: good, incr: ""}, "file appendonly.aof.1.base.aof type b seqq 1\n", true,
+			"Invalid AOF manifest file format"},
+		{"two bases", map[string]string{base: good, incr: ""}, twoFiles + "file appendonly.aof.1.base.aof seq 1 type b\n", true,
+			"Found duplicate base file information"},
+		{"unknown file type", map[string]string{base: good, incr: ""}, twoFiles + "file appendonly.aof.2.incr.aof seq 2 type x\n", true,
+			"Unknown AOF file type"},
+		{"incr files out of order", map[string]string{base: good, incr: ""}, twoFiles + "file appendonly.aof.0.incr.aof seq 0 type i\n", true,
+			"Invalid AOF manifest file format"},
+		{"incr sequence going down", map[string]string{base: good, incr: "", "appendonly.aof.2.incr.aof": ""},
+			"file appendonly.aof.2.incr.aof seq 2 type i\nfile appendonly.aof.1.incr.aof seq 1 type i\n", true,
+			"Found a non-monotonic sequence number"},
+		{"a path for a file name", map[string]string{base: good, incr: ""}, "file ../appendonly.aof.1.base.aof seq 1 type b\n", true,
+			"File can't be a path, just a filename"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,14 +213,15 @@ func TestBadFilesStopTheStart(t *testing.T) {
 			config.LoadTruncated = tt.truncate
 			_, err := NewServer(Config{AOF: config})
 			require.Error(t, err)
-			want := tt.want
-			if strings.Contains(want, "%d") {
-				want = fmt.Sprintf(want, len(good)) // the offset just after the good commands
-			}
-			assert.Contains(t, err.Error(), want)
+			assert.Contains(t, err.Error(), tt.want)
 			for name, content := range tt.files {
 				assert.Equal(t, content, readFile(t, filepath.Join(aofDir, name)), "%s was changed", name)
 			}
+
+			redisDir := t.TempDir()
+			writeAOF(t, redisDir, tt.files, tt.manifest)
+			log := redistest.RedisRefusesToStart(t, "--dir", redisDir, "--appendonly", "yes", "--aof-load-truncated", map[bool]string{true: "yes", false: "no"}[tt.truncate])
+			assert.Contains(t, log, tt.want, "real Redis's log")
 		})
 	}
 }

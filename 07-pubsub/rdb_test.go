@@ -78,24 +78,37 @@ func corrupt(t *testing.T, f func(b []byte) []byte) []byte {
 	return f(bytes.Clone(readTestdata(t, "redis-7.0-strings.rdb")))
 }
 
+// Files the server refuses. Where Redis refuses them too (a damaged or foreign file), real
+// Redis is started on the same dump and the line it logs is the one the server gives.
 func TestRefusals(t *testing.T) {
 	tests := map[string]struct {
-		file []byte
-		want string
+		file     []byte
+		want     string
+		redisToo bool // Redis refuses the file too, with the line want begins
 	}{
-		"a list":             {readTestdata(t, "redis-7.0-list.rdb"), "the file holds a list (quicklist) (RDB type 18), which this server does not implement"},
-		"a flipped byte":     {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte("hello"))] = 'j'; return b }), "wrong RDB checksum"},
-		"cut short":          {corrupt(t, func(b []byte) []byte { return b[:len(b)-30] }), "unexpected EOF"},
-		"version 13":         {corrupt(t, func(b []byte) []byte { copy(b, "REDIS0013"); return b }), "can't handle RDB format version 0013"},
-		"not an RDB":         {[]byte("*1\r\n$4\r\nPING\r\n"), "wrong signature"},
-		"another database":   {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte{opSelectDB, 0})+1] = 1; return b }), "database 1"},
-		"a corrupt LZF body": {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte{encLZF})+5] = 0xff; return b }), ""},
+		"a list":             {readTestdata(t, "redis-7.0-list.rdb"), "the file holds a list (quicklist) (RDB type 18), which this server does not implement", false},
+		"a flipped byte":     {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte("hello"))] = 'j'; return b }), "Wrong RDB checksum expected: (", true},
+		"cut short":          {corrupt(t, func(b []byte) []byte { return b[:len(b)-30] }), "Unexpected EOF reading RDB file", true},
+		"version 13":         {corrupt(t, func(b []byte) []byte { copy(b, "REDIS0013"); return b }), "Can't handle RDB format version 13", true},
+		"not an RDB":         {[]byte("*1\r\n$4\r\nPING\r\n"), "Wrong signature trying to load DB from file", true},
+		"another database":   {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte{opSelectDB, 0})+1] = 1; return b }), "database 1", false},
+		"a corrupt LZF body": {corrupt(t, func(b []byte) []byte { b[bytes.Index(b, []byte{encLZF})+5] = 0xff; return b }), "", false},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			_, err := readRDB(bytes.NewReader(tt.file), 0)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.want)
+			if !tt.redisToo {
+				return
+			}
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "dump.rdb"), tt.file, 0o644))
+			log := redistest.RedisRefusesToStart(t, "--dir", dir)
+			_, line, found := strings.Cut(log, tt.want)
+			require.True(t, found, "real Redis's log has no line with %q:\n%s", tt.want, log)
+			line, _, _ = strings.Cut(tt.want+line, "\n")
+			assert.Contains(t, err.Error(), line, "the line real Redis logs")
 		})
 	}
 }

@@ -99,6 +99,9 @@ func init() {
 		{name: "rename", arity: 3, handler: rename, info: commandInfo{
 			flags: "write", acl: "@keyspace @write @slow", keys: twoKeys("RW access delete", "OW update"),
 			doc: doc("generic", "1.0.0", "Rename a key", "O(1)")}},
+		{name: "renamenx", arity: 3, handler: renamenx, info: commandInfo{
+			flags: "write fast", acl: "@keyspace @write @fast", keys: twoKeys("RW access delete", "OW insert"),
+			doc: doc("generic", "1.0.0", "Rename a key, only if the new key does not exist", "O(1)")}},
 		{name: "copy", arity: -3, handler: copyCommand, info: commandInfo{
 			flags: "write denyoom", acl: "@keyspace @write @slow", keys: twoKeys("RO access", "OW update"),
 			doc: doc("generic", "6.2.0", "Copy a key", "O(N) worst case for collections, where N is the number of nested items. O(1) for string values.")}},

@@ -23,7 +23,7 @@ func TestSetnxMsetnx(t *testing.T) {
 	assert.NotContains(t, logged, "w\r\n", "a SETNX that set nothing is not logged")
 }
 
-// RENAME moves the value and its TTL; the log says RENAME.
+// RENAME and RENAMENX move the value and its TTL; the log says what Redis logs.
 func TestRename(t *testing.T) {
 	redistest.Differential(t, startServer(t), []redistest.Exchange{
 		{Send: cmd("RENAME", "missing", "x"), Want: []string{"-ERR no such key\r\n"}},
@@ -32,10 +32,20 @@ func TestRename(t *testing.T) {
 		{Send: cmd("SET", "other", "o") + cmd("RENAME", "r2", "other") + cmd("GET", "other"), Want: []string{"+OK\r\n", "+OK\r\n", "$1\r\nv\r\n"}},
 		{Send: cmd("RENAME", "other", "other"), Want: []string{"+OK\r\n"}},
 		{Send: cmd("RENAME", "other"), Want: []string{"-ERR wrong number of arguments for 'rename' command\r\n"}},
+		// RENAMENX: 1 when it renamed, 0 when newkey is taken (or is key itself)
+		{Send: cmd("SET", "n", "v", "EX", "100") + cmd("SET", "taken", "t") + cmd("RENAMENX", "n", "taken") + cmd("GET", "taken"),
+			Want: []string{"+OK\r\n", "+OK\r\n", ":0\r\n", "$1\r\nt\r\n"}},
+		{Send: cmd("RENAMENX", "n", "n2") + cmd("GET", "n2") + cmd("TTL", "n2") + cmd("EXISTS", "n"), Want: []string{":1\r\n", "$1\r\nv\r\n", ":100\r\n", ":0\r\n"}},
+		{Send: cmd("RENAMENX", "n2", "n2") + cmd("GET", "n2"), Want: []string{":0\r\n", "$1\r\nv\r\n"}},
+		{Send: cmd("RENAMENX", "missing", "taken") + cmd("RENAMENX", "missing", "free"), Want: []string{"-ERR no such key\r\n", "-ERR no such key\r\n"}},
+		{Send: cmd("RENAMENX", "n2"), Want: []string{"-ERR wrong number of arguments for 'renamenx' command\r\n"}},
 	}, oneDatabase...)
-	logged := loggedLikeRedis(t, [][]string{{"SET", "a", "1"}, {"RENAME", "a", "b"}, {"RENAME", "nope", "c"}, {"RENAME", "b", "b"}})
+	logged := loggedLikeRedis(t, [][]string{{"SET", "a", "1"}, {"RENAME", "a", "b"}, {"RENAME", "nope", "c"}, {"RENAME", "b", "b"},
+		{"SET", "c", "1"}, {"RENAMENX", "b", "c"}, {"RENAMENX", "b", "d"}, {"RENAMENX", "d", "d"}})
 	assert.Contains(t, logged, resp.Command("RENAME", "a", "b"))
 	assert.NotContains(t, logged, resp.Command("RENAME", "b", "b"), "RENAME to the same name changes nothing, so Redis logs nothing")
+	assert.Contains(t, logged, resp.Command("RENAMENX", "b", "d"))
+	assert.NotContains(t, logged, resp.Command("RENAMENX", "b", "c"), "a RENAMENX that answers 0 changed nothing")
 }
 
 // COPY, with REPLACE and DB 0; the copy keeps the TTL.

@@ -87,14 +87,24 @@ func keysCommand(c *client, args [][]byte) {
 	}
 }
 
-// RENAME and COPY: step 05's exercises.
+// RENAME, RENAMENX and COPY: step 05's exercises.
 
 // RENAME key newkey: the value and its expiry move to the new name.
-func rename(c *client, args [][]byte) {
-	var found bool
+func rename(c *client, args [][]byte) { renameKey(c, args, false) }
+
+// RENAMENX key newkey: the same, only if newkey does not exist.
+func renamenx(c *client, args [][]byte) { renameKey(c, args, true) }
+
+// renameKey is Redis's renameGenericCommand. Renaming a key to its own name changes nothing
+// and is not logged; RENAMENX answers 1 when it renamed and 0 when newkey was taken.
+func renameKey(c *client, args [][]byte, nx bool) {
+	var found, renamed bool
 	c.store.Write(func(k *Keyspace) {
 		var e entry
 		if e, found = k.Get(string(args[1])); !found || string(args[1]) == string(args[2]) {
+			return
+		}
+		if _, taken := k.Get(string(args[2])); nx && taken {
 			return
 		}
 		k.Delete(string(args[2])) // an existing destination goes first: the key is new (Redis's dbDelete, then dbAdd)
@@ -103,12 +113,18 @@ func rename(c *client, args [][]byte) {
 		k.Log(args...)
 		k.Notify(notifyGeneric, "rename_from", string(args[1]))
 		k.Notify(notifyGeneric, "rename_to", string(args[2]))
+		renamed = true
 	})
-	if !found {
+	switch {
+	case !found:
 		c.writer.Error("ERR no such key")
-		return
+	case !nx:
+		c.writer.SimpleString("OK")
+	case renamed:
+		c.writer.Integer(1)
+	default:
+		c.writer.Integer(0)
 	}
-	c.writer.SimpleString("OK")
 }
 
 // COPY source destination [DB destination-db] [REPLACE].

@@ -207,12 +207,16 @@ func (r *rdbReader) byte() (byte, error) {
 	return b[0], nil
 }
 
+// errUnexpectedEnd is the error for input that ends inside the file, in Redis's words; it
+// is an io.ErrUnexpectedEOF.
 func errUnexpectedEnd(err error) error {
-	if errors.Is(err, io.EOF) {
-		return io.ErrUnexpectedEOF
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return errRDBCutShort
 	}
 	return err
 }
+
+var errRDBCutShort = fmt.Errorf("Unexpected EOF reading RDB file (%w)", io.ErrUnexpectedEOF)
 
 // length reads a length; special is set when the first byte announces a special string
 // encoding instead (0xC0-0xC3), whose number is then returned.
@@ -338,11 +342,11 @@ func readDump(in io.Reader, now int64, history *dumpHistory) (map[string]entry, 
 	r := &rdbReader{r: bufio.NewReaderSize(in, 1<<16)}
 	header, err := r.read(9)
 	if err != nil || string(header[:5]) != "REDIS" {
-		return nil, errors.New("wrong signature trying to load DB from file")
+		return nil, errors.New("Wrong signature trying to load DB from file")
 	}
-	version, err := strconv.Atoi(string(header[5:]))
-	if err != nil || version < 1 || version > rdbNewestVersion {
-		return nil, fmt.Errorf("can't handle RDB format version %s", header[5:])
+	version, _ := strconv.Atoi(string(header[5:])) // 0 when not a number, as C's atoi says
+	if version < 1 || version > rdbNewestVersion {
+		return nil, fmt.Errorf("Can't handle RDB format version %d", version)
 	}
 	keys := map[string]entry{}
 	var expireAt int64 // the expiry of the next key, if hasExpiry
@@ -442,8 +446,9 @@ func (r *rdbReader) verifyChecksum(version int) error {
 	if _, err := io.ReadFull(r.r, stored); err != nil {
 		return errUnexpectedEnd(err)
 	}
-	if want := binary.LittleEndian.Uint64(stored); want != 0 && want != computed {
-		return fmt.Errorf("wrong RDB checksum expected: (%016x) but got (%016x)", want, computed)
+	// Redis's words, where "expected" is the checksum computed and "got" the one stored.
+	if got := binary.LittleEndian.Uint64(stored); got != 0 && got != computed {
+		return fmt.Errorf("Wrong RDB checksum expected: (%x) but got (%x). Aborting now. (RDB CRC error)", computed, got)
 	}
 	return nil
 }

@@ -4,11 +4,14 @@
 
 package main
 
-func rename(c *client, args [][]byte) {
-	var found bool
+func renameKey(c *client, args [][]byte, nx bool) {
+	var found, renamed bool
 	c.store.Write(func(k *Keyspace) {
 		var e entry
 		if e, found = k.Get(string(args[1])); !found {
+			return
+		}
+		if _, taken := k.Get(string(args[2])); nx && taken {
 			return
 		}
 		k.Log(args...)
@@ -17,10 +20,16 @@ func rename(c *client, args [][]byte) {
 		}
 		k.Delete(string(args[1]))
 		k.Set(string(args[2]), e)
+		renamed = true
 	})
-	if !found {
+	switch {
+	case !found:
 		c.writer.Error("ERR no such key")
-		return
+	case !nx:
+		c.writer.SimpleString("OK")
+	case renamed:
+		c.writer.Integer(1)
+	default:
+		c.writer.Integer(0)
 	}
-	c.writer.SimpleString("OK")
 }

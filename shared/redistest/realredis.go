@@ -55,6 +55,16 @@ func StartRedis(t testing.TB, args ...string) string {
 	return ""
 }
 
+// RedisRefusesToStart starts a real redis-server with args and requires it to exit before
+// it is ready, as it does on files it cannot load. It returns what the server logged, for
+// the test to find Redis's own words for the refusal in.
+func RedisRefusesToStart(t testing.TB, args ...string) string {
+	t.Helper()
+	addr, log, ok := startRedisOn(t, RequireTool(t, "redis-server"), freePort(t), args)
+	require.False(t, ok, "redis-server started on %s, where it should have refused to", addr)
+	return log
+}
+
 func startRedisOn(t testing.TB, bin string, port int, args []string) (addr, log string, ok bool) {
 	dir := t.TempDir()
 	argv := append([]string{

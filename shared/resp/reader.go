@@ -114,6 +114,14 @@ func (r *Reader) Buffered() int { return r.in.buffered() }
 // file) checks it before ReadCommand. At the end of the input it returns io.EOF.
 func (r *Reader) Peek() (byte, error) { return r.in.peekByte() }
 
+// SkipLine discards the input up to and including the next newline. An append-only file
+// may hold annotation lines between its commands ("#TS:1700000000\r\n"), which its reader
+// skips, as Redis does.
+func (r *Reader) SkipLine() error {
+	_, err := r.readLine('\n', MaxInlineSize)
+	return err
+}
+
 // ReadCommand returns the next command's arguments; args[0] is the command name. Empty inline
 // lines and "*0"/"*-1" headers are skipped, as Redis skips them. The error is io.EOF when the
 // client closed between commands, a *ProtocolError for a malformed request, or the I/O error.

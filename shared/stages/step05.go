@@ -127,6 +127,28 @@ var step05 = []*Stage{
 		},
 	},
 	{
+		Step: 5, Name: "aof-upgrade", Title: "a pre-7 appendonly.aof (one file, no appendonlydir) is loaded and moved into the multi-part layout as its base",
+		Guide: "05-aof/GUIDE.md: Loading, and files that end badly", Args: aofArgs,
+		Check: func(s *Session) {
+			s.Stop()
+			if err := os.RemoveAll(s.Path(aofDir)); err != nil {
+				s.Fail("%v", err)
+			}
+			if err := os.WriteFile(s.Path("appendonly.aof"), []byte(cmd("SET", "a", "1")+cmd("SET", "b", "2")+cmd("DEL", "a")), 0o644); err != nil {
+				s.Fail("%v", err)
+			}
+			s.Start()
+			c := s.Dial()
+			c.Exchange(cmd("GET", "b")+cmd("DBSIZE"), bulk("2"), integer(1))
+			s.expectFile(manifest, "file appendonly.aof seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n")
+			if s.exists("appendonly.aof") || !s.exists(aofDir+"/appendonly.aof") {
+				s.Fail("appendonly.aof was not moved into %s: Redis 7 moves the old file there and names it in the manifest as the base", aofDir)
+			}
+			c.Exchange(cmd("SET", "c", "3"), ok)
+			s.expectFile(firstIncr, selectFirst+cmd("SET", "c", "3"))
+		},
+	},
+	{
 		Step: 5, Name: "aof-rewrite", Title: "BGREWRITEAOF writes a new base from the keyspace, swaps the manifest, and loses nothing",
 		Guide: "05-aof/GUIDE.md: Rewriting: BGREWRITEAOF", Args: aofArgs,
 		Check: func(s *Session) {
