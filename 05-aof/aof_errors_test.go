@@ -75,38 +75,47 @@ func (f *memoryFile) String() string {
 // would exit with.
 func startWithFile(t *testing.T, fsync string, file incrFile) (srv *Server, exits func() []string) {
 	srv = newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10, AOF: aofConfig(t.TempDir(), fsync)})
-	srv.aof.incr.Close()
-	srv.aof.incr, srv.aof.selected = file, true
+	srv.aof.Load().incr.Close()
+	srv.aof.Load().incr, srv.aof.Load().selected = file, true
 	var messages []string
-	srv.aof.exit = func(message string) { messages = append(messages, message) } // called with srv.aof.mu held
-	go srv.aof.background(srv.stop, func() {})
+	srv.aof.Load().exit = func(message string) { messages = append(messages, message) } // called with srv.aof.Load().mu held
+	go srv.aof.Load().background(srv.stop, func() {})
 	t.Cleanup(func() { close(srv.stop) })
 	return srv, func() []string {
-		srv.aof.mu.Lock()
-		defer srv.aof.mu.Unlock()
+		srv.aof.Load().mu.Lock()
+		defer srv.aof.Load().mu.Unlock()
 		return append([]string{}, messages...)
 	}
 }
 
 // With appendfsync always, no reply that depends on a write leaves before the write is on
-// disk: not the writer's +OK, and not another client's GET of the key.
+// disk: not the writer's +OK, and not another client's GET of the key. It holds from the
+// moment CONFIG SET turns it on, too.
 func TestAlwaysNoReplyBeforeTheFsync(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		file := &memoryFile{room: -1, syncing: make(chan struct{}), release: make(chan struct{})}
-		srv, _ := startWithFile(t, "always", file)
-		writer, reader := dialInBubble(t, srv), dialInBubble(t, srv)
+	for _, started := range []string{"always", "no"} {
+		t.Run("started with "+started, func(t *testing.T) { synctest.Test(t, func(t *testing.T) { noReplyBeforeTheFsync(t, started) }) })
+	}
+}
 
-		writer.send("SET", "k", "v")
-		<-file.syncing // the SET is in memory and in the file, and its fsync is in flight
-		reader.send("GET", "k")
-		synctest.Wait() // the GET has run: every goroutine is waiting
-		assert.Equal(t, "", writer.replyWithin(time.Second), "the writer was told OK before the fsync")
-		assert.Equal(t, "", reader.replyWithin(time.Second), "another client read the value before the fsync")
-
-		file.release <- struct{}{}
+func noReplyBeforeTheFsync(t *testing.T, started string) {
+	file := &memoryFile{room: -1, syncing: make(chan struct{}), release: make(chan struct{})}
+	srv, _ := startWithFile(t, started, file)
+	writer, reader := dialInBubble(t, srv), dialInBubble(t, srv)
+	if started != "always" {
+		writer.send("CONFIG", "SET", "appendfsync", "always")
 		assert.Equal(t, "+OK\r\n", writer.replyWithin(time.Second))
-		assert.Equal(t, "$1\r\nv\r\n", reader.replyWithin(time.Second))
-	})
+	}
+
+	writer.send("SET", "k", "v")
+	<-file.syncing // the SET is in memory and in the file, and its fsync is in flight
+	reader.send("GET", "k")
+	synctest.Wait() // the GET has run: every goroutine is waiting
+	assert.Equal(t, "", writer.replyWithin(time.Second), "the writer was told OK before the fsync")
+	assert.Equal(t, "", reader.replyWithin(time.Second), "another client read the value before the fsync")
+
+	file.release <- struct{}{}
+	assert.Equal(t, "+OK\r\n", writer.replyWithin(time.Second))
+	assert.Equal(t, "$1\r\nv\r\n", reader.replyWithin(time.Second))
 }
 
 // With appendfsync always, a write the file cannot take ends the server, with Redis's

@@ -2,6 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -269,12 +274,71 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			return func() { s.requirePass.Store(&value) }, nil
 		},
 		"protected-mode": func(value string) (func(), error) {
-			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
-				return nil, errors.New("argument must be 'yes' or 'no'")
+			on, err := parseYesNo(value)
+			return func() { s.protectedMode.Store(on) }, err
+		},
+		// Persistence: each applies from the next write or fsync, as in Redis.
+		"appendonly": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			if err != nil {
+				return nil, err
 			}
-			return func() { s.protectedMode.Store(yes(value)) }, nil
+			if on && s.aof.Load() == nil { // what could stop it, checked before anything changes
+				if err := os.MkdirAll(filepath.Join(s.config.AOF.Dir, s.config.AOF.DirName), 0o755); err != nil {
+					slog.Warn("Can't open or create append-only dir " + s.config.AOF.DirName + ": " + strerror(err))
+					return nil, errors.New("Unable to turn on AOF. Check server logs.")
+				}
+			}
+			return func() {
+				if on {
+					if err := s.startAppendOnly(); err != nil {
+						slog.Warn("Unable to turn on AOF", "err", err)
+					}
+				} else {
+					s.stopAppendOnly(s.aof.Load())
+				}
+			}, nil
+		},
+		"appendfsync": func(value string) (func(), error) {
+			policy := strings.ToLower(value)
+			if policy != "always" && policy != "everysec" && policy != "no" {
+				return nil, errors.New("argument(s) must be one of the following: everysec, always, no")
+			}
+			return func() { s.aofSettings.fsync.Store(&policy) }, nil
+		},
+		"aof-load-truncated": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			return func() { s.aofSettings.loadTruncated.Store(on) }, err
+		},
+		"auto-aof-rewrite-percentage": func(value string) (func(), error) {
+			n, err := parseIntSetting(value, 0)
+			return func() { s.aofSettings.rewritePercent.Store(n) }, err
+		},
+		"auto-aof-rewrite-min-size": func(value string) (func(), error) {
+			n, err := parseMemoryAtLeast(value, 0)
+			return func() { s.aofSettings.rewriteMinSize.Store(n) }, err
 		},
 	}
+}
+
+// parseYesNo parses a yes/no directive, with Redis's error.
+func parseYesNo(value string) (bool, error) {
+	if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
+		return false, errors.New("argument must be 'yes' or 'no'")
+	}
+	return yes(value), nil
+}
+
+// parseIntSetting parses an integer directive from least to 2147483647, with Redis's errors.
+func parseIntSetting(value string, least int64) (int64, error) {
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil {
+		return 0, errors.New("argument couldn't be parsed into an integer")
+	}
+	if n < least || n > math.MaxInt32 {
+		return 0, fmt.Errorf("argument must be between %d and 2147483647 inclusive", least)
+	}
+	return n, nil
 }
 
 // settings lists the configuration CONFIG GET can report, as name/value pairs, with the
@@ -291,14 +355,14 @@ func (s *Server) settings() [][2]string {
 		{"databases", "1"},
 		{"hz", strconv.Itoa(s.config.Hz)},
 		{"save", ""}, // no snapshots yet (step 06)
-		{"appendonly", yesNo(s.config.AOF.Enabled)},
-		{"appendfsync", s.config.AOF.Fsync},
+		{"appendonly", yesNo(s.aof.Load() != nil)},
+		{"appendfsync", *s.aofSettings.fsync.Load()},
 		{"dir", s.config.AOF.Dir},
 		{"appenddirname", s.config.AOF.DirName},
 		{"appendfilename", s.config.AOF.FileName},
-		{"aof-load-truncated", yesNo(s.config.AOF.LoadTruncated)},
-		{"auto-aof-rewrite-percentage", strconv.FormatInt(s.config.AOF.RewritePercent, 10)},
-		{"auto-aof-rewrite-min-size", strconv.FormatInt(s.config.AOF.RewriteMinSize, 10)},
+		{"aof-load-truncated", yesNo(s.aofSettings.loadTruncated.Load())},
+		{"auto-aof-rewrite-percentage", strconv.FormatInt(s.aofSettings.rewritePercent.Load(), 10)},
+		{"auto-aof-rewrite-min-size", strconv.FormatInt(s.aofSettings.rewriteMinSize.Load(), 10)},
 	}
 }
 

@@ -291,7 +291,7 @@ func humanBytes(n int64) string {
 func (s *Server) infoPersistence(b *strings.Builder) {
 	aofEnabled, rewriting, rewrites, rewriteStatus, writeStatus := 0, 0, 0, "ok", "ok"
 	var currentSize, baseSize int64
-	if a := s.aof; a != nil {
+	if a := s.aof.Load(); a != nil {
 		a.mu.Lock()
 		aofEnabled, rewrites, rewriteStatus = 1, int(a.rewrites), a.lastRewriteStatus
 		if a.rewriting {

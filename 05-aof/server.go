@@ -34,17 +34,21 @@ type Config struct {
 
 // Server accepts TCP connections and serves each one in its own goroutine.
 type Server struct {
-	config  Config
-	store   *Store          // the keyspace every client shares
-	aof     *appendOnlyFile // the append-only file; nil when appendonly is no
-	started time.Time       // for INFO's uptime
-	nextID  atomic.Int64
+	config Config
+	store  *Store                         // the keyspace every client shares
+	aof    atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
+	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
+	aofSwitch sync.Mutex
+	started   time.Time // for INFO's uptime
+	nextID    atomic.Int64
 
 	// What CONFIG SET may change while clients are connected (commands_server.go).
 	outputLimits     atomic.Pointer[outputLimits]
 	queryBufferLimit atomic.Int64
 	requirePass      atomic.Pointer[string]
 	protectedMode    atomic.Bool
+	// Persistence settings CONFIG SET may change while the server runs.
+	aofSettings *aofSettings
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -79,11 +83,13 @@ func NewServer(config Config) (*Server, error) {
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
 	s.requirePass.Store(&config.RequirePass)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.aofSettings = newAOFSettings(config.AOF)
 	if config.AOF.Enabled {
-		var err error
-		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
+		a, err := openAppendOnlyFile(config.AOF, s)
+		if err != nil {
 			return nil, err
 		}
+		s.aof.Store(a)
 	}
 	return s, nil
 }
@@ -104,12 +110,8 @@ func (s *Server) Serve(ln net.Listener) error {
 		defer s.running.Done()
 		s.store.expireLoop(s.config.Hz, s.stop)
 	}()
-	if s.aof != nil {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.aof.background(s.stop, func() { s.startRewrite() })
-		}()
+	if a := s.aof.Load(); a != nil {
+		s.runInBackground(a)
 	}
 	s.mu.Unlock()
 
@@ -230,8 +232,8 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.running.Wait()
-	if s.aof != nil {
-		return s.aof.close()
+	if a := s.aof.Load(); a != nil {
+		return a.close()
 	}
 	return nil
 }
@@ -317,8 +319,8 @@ func (c *client) serve() {
 // be written, the connection is dropped rather than a write acknowledged that is not in the
 // file.
 func (c *client) flush() error {
-	if aof := c.server.aof; aof != nil && c.logged > 0 {
-		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
+	if aof := c.server.aof.Load(); aof != nil && c.logged > 0 {
+		if err := aof.flush(c.logged, aof.fsyncPolicy() == "always"); err != nil {
 			return err
 		}
 		c.logged = 0

@@ -36,8 +36,10 @@ type Config struct {
 // Server accepts TCP connections and serves each one in its own goroutine.
 type Server struct {
 	config Config
-	store  *Store          // the keyspace every client shares
-	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
+	store  *Store                         // the keyspace every client shares
+	aof    atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
+	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
+	aofSwitch sync.Mutex
 
 	saveMu   sync.Mutex
 	saveDone *sync.Cond // signalled when a background save ends
@@ -58,6 +60,10 @@ type Server struct {
 	requirePass             atomic.Pointer[string]
 	protectedMode           atomic.Bool
 	stopWritesOnBgsaveError atomic.Bool
+	// Persistence settings CONFIG SET may change while the server runs.
+	aofSettings    *aofSettings
+	savePoints     atomic.Pointer[[]savePoint] // save
+	rdbCompression atomic.Bool                 // rdbcompression
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -94,14 +100,18 @@ func NewServer(config Config) (*Server, error) {
 	s.requirePass.Store(&config.RequirePass)
 	s.protectedMode.Store(config.ProtectedMode)
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
+	s.aofSettings = newAOFSettings(config.AOF)
+	s.savePoints.Store(&config.RDB.SavePoints)
+	s.rdbCompression.Store(config.RDB.Compression)
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
 	// record), and the dump file otherwise.
 	if config.AOF.Enabled {
-		var err error
-		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
+		a, err := openAppendOnlyFile(config.AOF, s)
+		if err != nil {
 			return nil, err
 		}
+		s.aof.Store(a)
 	} else if config.RDB.FileName != "" {
 		if err := s.loadRDB(); err != nil {
 			return nil, err
@@ -126,20 +136,14 @@ func (s *Server) Serve(ln net.Listener) error {
 		defer s.running.Done()
 		s.store.expireLoop(s.config.Hz, s.stop)
 	}()
-	if s.aof != nil {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.aof.background(s.stop, func() { s.startRewrite() })
-		}()
+	if a := s.aof.Load(); a != nil {
+		s.runInBackground(a)
 	}
-	if len(s.config.RDB.SavePoints) > 0 {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.saveLoop(s.stop)
-		}()
-	}
+	s.running.Add(1)
+	go func() { // CONFIG SET save may add save points later
+		defer s.running.Done()
+		s.saveLoop(s.stop)
+	}()
 	s.mu.Unlock()
 
 	var pause time.Duration // after a failed accept (acceptFailed)
@@ -259,8 +263,8 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.running.Wait()
-	if s.aof != nil {
-		return s.aof.close()
+	if a := s.aof.Load(); a != nil {
+		return a.close()
 	}
 	return nil
 }
@@ -346,8 +350,8 @@ func (c *client) serve() {
 // be written, the connection is dropped rather than a write acknowledged that is not in the
 // file.
 func (c *client) flush() error {
-	if aof := c.server.aof; aof != nil && c.logged > 0 {
-		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
+	if aof := c.server.aof.Load(); aof != nil && c.logged > 0 {
+		if err := aof.flush(c.logged, aof.fsyncPolicy() == "always"); err != nil {
 			return err
 		}
 		c.logged = 0

@@ -31,7 +31,7 @@ func skipEvictionInfo(r *rdbReader, opcode byte) error {
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
 // disk does not bring back the data after a restart.
 func (s *Server) saveAfterFlushall() {
-	if len(s.config.RDB.SavePoints) == 0 {
+	if !s.hasSavePoints() {
 		return
 	}
 	snapshot, dirty := s.snapshot()

@@ -305,7 +305,7 @@ func TestAOFWithRDBPreamble(t *testing.T) {
 	conn := redistest.Dial(t, redistest.Start(t, srv))
 	fillRedisDump(conn)
 	conn.Do("BGREWRITEAOF")
-	waitForRewrite(srv.aof)
+	waitForRewrite(srv.aof.Load())
 	conn.Do("INCR", "a")
 	want := dataset(t, conn)
 	assert.Equal(t, "file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",

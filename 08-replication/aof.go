@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"byoredis/shared/resp"
@@ -25,6 +26,24 @@ type AOFConfig struct {
 	RDBPreamble    bool   // aof-use-rdb-preamble: write the base file as an RDB snapshot
 }
 
+// aofSettings are the append-only file's settings that CONFIG SET may change while the
+// server runs. The server holds them whether the file is on or not.
+type aofSettings struct {
+	fsync          atomic.Pointer[string] // appendfsync
+	loadTruncated  atomic.Bool            // aof-load-truncated
+	rewritePercent atomic.Int64           // auto-aof-rewrite-percentage
+	rewriteMinSize atomic.Int64           // auto-aof-rewrite-min-size
+}
+
+func newAOFSettings(config AOFConfig) *aofSettings {
+	s := &aofSettings{}
+	s.fsync.Store(&config.Fsync)
+	s.loadTruncated.Store(config.LoadTruncated)
+	s.rewritePercent.Store(config.RewritePercent)
+	s.rewriteMinSize.Store(config.RewriteMinSize)
+	return s
+}
+
 // appendOnlyFile logs every change to the keyspace as the command that makes it, so that
 // replaying the log at start rebuilds the data. It is Redis 7's multi-part AOF: a directory
 // holding a manifest, one base file and incremental files (see manifest.go).
@@ -34,8 +53,9 @@ type AOFConfig struct {
 // next command, once a second in the background, and at shutdown; how often the file is
 // fsynced depends on appendfsync.
 type appendOnlyFile struct {
-	config AOFConfig
-	dir    string // <dir>/<appenddirname>
+	config AOFConfig    // as the server started
+	live   *aofSettings // what CONFIG SET may have changed since
+	dir    string       // <dir>/<appenddirname>
 
 	mu       sync.Mutex
 	idle     *sync.Cond // signalled when a write to the file finishes
@@ -61,8 +81,10 @@ type appendOnlyFile struct {
 	// the base and incr files now (Redis's aof_rewrite_base_size and aof_current_size)
 	baseSize, currentSize int64
 	rewriting             bool
-	rewrites              int64  // completed rewrites, for INFO
-	lastRewriteStatus     string // "ok" or "err", for INFO
+	tempIncr              string        // the incr file's name on disk until the first rewrite ends, when turned on by CONFIG SET
+	done                  chan struct{} // closed when the file is closed: its background flush stops
+	rewrites              int64         // completed rewrites, for INFO
+	lastRewriteStatus     string        // "ok" or "err", for INFO
 }
 
 // manifestPath is <dir>/<appenddirname>/<appendfilename>.manifest.
@@ -84,6 +106,9 @@ func (a *appendOnlyFile) append(args [][]byte) {
 	a.logged += int64(len(a.pending) - before)
 	a.currentSize += int64(len(a.pending) - before)
 }
+
+// fsyncPolicy is appendfsync: always, everysec or no.
+func (a *appendOnlyFile) fsyncPolicy() string { return *a.live.fsync.Load() }
 
 // offset returns the log offset after the last command logged so far.
 func (a *appendOnlyFile) offset() int64 {
@@ -111,6 +136,7 @@ func (a *appendOnlyFile) offset() int64 {
 func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	upTo = min(upTo, a.logged) // an offset of a file CONFIG SET has since turned off and on again
 	for a.written < upTo || sync && a.synced < upTo {
 		if a.exited {
 			return errExited
@@ -140,7 +166,7 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 		if writeErr != nil {
 			a.pending = append(data[n:len(data):len(data)], a.pending...) // to be written again
 			a.written = end - int64(len(data)-n)
-			if a.config.Fsync == "always" {
+			if a.fsyncPolicy() == "always" {
 				a.die("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
 				continue
 			}
@@ -156,7 +182,7 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 			a.writeErr = nil
 		}
 		if syncErr != nil {
-			if a.config.Fsync == "always" {
+			if a.fsyncPolicy() == "always" {
 				a.die("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " + strerror(syncErr) + ". Exiting...")
 				continue
 			}
@@ -201,11 +227,13 @@ func (a *appendOnlyFile) background(stop <-chan struct{}, rewrite func()) {
 	for {
 		select {
 		case <-ticker.C:
-			a.flush(a.offset(), a.config.Fsync == "everysec")
+			a.flush(a.offset(), a.fsyncPolicy() == "everysec")
 			if a.rewriteDue() {
 				rewrite()
 			}
 		case <-stop:
+			return
+		case <-a.done:
 			return
 		}
 	}
@@ -217,11 +245,12 @@ func (a *appendOnlyFile) background(stop <-chan struct{}, rewrite func()) {
 func (a *appendOnlyFile) rewriteDue() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.rewriting || a.config.RewritePercent <= 0 || a.currentSize < a.config.RewriteMinSize {
+	percent := a.live.rewritePercent.Load()
+	if a.rewriting || percent <= 0 || a.currentSize < a.live.rewriteMinSize.Load() {
 		return false
 	}
 	base := max(a.baseSize, 1)
-	return (a.currentSize*100/base)-100 >= a.config.RewritePercent
+	return (a.currentSize*100/base)-100 >= percent
 }
 
 // close writes and fsyncs everything logged and closes the file (at shutdown: Redis's
@@ -238,6 +267,7 @@ func (a *appendOnlyFile) close() error {
 			err = closeErr
 		}
 		a.incr = nil
+		close(a.done)
 	}
 	return err
 }

@@ -96,7 +96,7 @@ func TestUpgradedAOFRewritesAndRestarts(t *testing.T) {
 	conn.Do("SET", "k3", "v3")
 	assert.Equal(t, resp.Command("SELECT", "0")+resp.Command("SET", "k3", "v3"), readFile(t, filepath.Join(dir, "appendonlydir", "appendonly.aof.1.incr.aof")))
 	conn.Do("BGREWRITEAOF")
-	waitForRewrite(srv.aof)
+	waitForRewrite(srv.aof.Load())
 	assert.Equal(t, "file appendonly.aof.2.base.aof seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n",
 		readFile(t, filepath.Join(dir, "appendonlydir", "appendonly.aof.manifest")))
 	assert.False(t, fileExists(filepath.Join(dir, "appendonlydir", "appendonly.aof")), "the old base was deleted after the rewrite")

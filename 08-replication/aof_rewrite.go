@@ -39,7 +39,7 @@ var errRewriteInProgress = errors.New("rewrite in progress")
 // startRewrite takes the snapshot and opens the new incr file, then writes the new base in
 // the background.
 func (s *Server) startRewrite() error {
-	a := s.aof
+	a := s.aof.Load()
 	if a == nil {
 		return errors.New("the append only file is off (start the server with --appendonly yes)")
 	}
@@ -56,10 +56,7 @@ func (s *Server) startRewrite() error {
 		if err = a.switchIncr(); err != nil {
 			return
 		}
-		snapshot = make(map[string]entry, len(k.store.entries))
-		for key, e := range k.store.entries {
-			snapshot[key] = e
-		}
+		snapshot = copyKeyspace(k)
 		baseSeq = a.manifest.base.seq + 1
 		a.rewriting = true
 	})
@@ -74,6 +71,101 @@ func (s *Server) startRewrite() error {
 		}
 	}()
 	return nil
+}
+
+// copyKeyspace copies the keyspace map; the store is locked. Values are never changed in
+// place, so the copy shares them.
+func copyKeyspace(k *Keyspace) map[string]entry {
+	snapshot := make(map[string]entry, len(k.store.entries))
+	for key, e := range k.store.entries {
+		snapshot[key] = e
+	}
+	return snapshot
+}
+
+// startAppendOnly turns the append-only file on while the server runs (CONFIG SET appendonly
+// yes), as Redis's startAppendOnly does: a rewrite writes the dataset as it is at one instant
+// as the new base, and every change from that instant goes to a new incr file. Until the
+// rewrite ends, the manifest on disk is the old one and the new incr file has a temporary
+// name, so a crash in between leaves the directory as it was.
+func (s *Server) startAppendOnly() error {
+	s.aofSwitch.Lock()
+	defer s.aofSwitch.Unlock()
+	if s.aof.Load() != nil {
+		return nil
+	}
+	a, err := newAppendOnlyFile(s.config.AOF, s)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.dir, 0o755); err != nil {
+		return err
+	}
+	a.tempIncr = "temp-" + a.config.FileName + ".incr"
+	file, err := os.OpenFile(filepath.Join(a.dir, a.tempIncr), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	seq := int64(1)
+	if n := len(a.manifest.incrs); n > 0 {
+		seq = a.manifest.incrs[n-1].seq + 1
+	}
+	for _, f := range append([]aofFile{a.manifest.base}, a.manifest.incrs...) {
+		a.currentSize += a.sizeOf(f.name) // the old files, which the rewrite replaces
+	}
+	a.manifest.incrs = append(a.manifest.incrs, aofFile{a.fileName(seq, "incr"), seq})
+	a.incr, a.rewriting = file, true
+	var snapshot map[string]entry
+	s.store.Write(func(k *Keyspace) {
+		snapshot = copyKeyspace(k)
+		s.aof.Store(a) // propagate logs to it from now on
+	})
+	slog.Info("Background append only file rewriting started", "incr", a.tempIncr)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.runInBackground(a)
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		if err := a.finishRewrite(snapshot, a.manifest.base.seq+1); err != nil {
+			slog.Error("background AOF rewrite failed: the append only file is off again", "err", err)
+			s.stopAppendOnly(a)
+		}
+	}()
+	return nil
+}
+
+// stopAppendOnly turns the append-only file a off (CONFIG SET appendonly no), as Redis's
+// stopAppendOnly does: what was logged is written and fsynced, and the files stay as they
+// are. A rewrite in progress finishes first.
+func (s *Server) stopAppendOnly(a *appendOnlyFile) error {
+	s.aofSwitch.Lock()
+	defer s.aofSwitch.Unlock()
+	if a == nil || s.aof.Load() != a {
+		return nil
+	}
+	s.store.Write(func(k *Keyspace) {
+		s.aof.Store(nil)
+	})
+	a.mu.Lock()
+	for a.rewriting {
+		a.idle.Wait()
+	}
+	a.mu.Unlock()
+	return a.close()
+}
+
+// runInBackground starts a's once-a-second flush, which also starts a rewrite when one is
+// due. It stops at shutdown or when a is closed. Called with s.mu held.
+func (s *Server) runInBackground(a *appendOnlyFile) {
+	if s.closed {
+		return
+	}
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		a.background(s.stop, func() { s.startRewrite() })
+	}()
 }
 
 // switchIncr makes everything logged so far durable in the current incr file, then opens the
@@ -142,6 +234,12 @@ func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64)
 
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.tempIncr != "" { // the first rewrite of a file CONFIG SET turned on: its incr file gets its name
+		if err := os.Rename(filepath.Join(a.dir, a.tempIncr), filepath.Join(a.dir, a.manifest.incrs[len(a.manifest.incrs)-1].name)); err != nil {
+			return err
+		}
+		a.tempIncr = ""
+	}
 	// The new base replaces the old base and every incr file but the one opened at the
 	// snapshot (and any after it: there are none, as one rewrite runs at a time).
 	old := append([]aofFile{a.manifest.base}, a.manifest.incrs[:len(a.manifest.incrs)-1]...)

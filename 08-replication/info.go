@@ -304,7 +304,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	s.saveMu.Unlock()
 	aofEnabled, rewriting, rewrites, rewriteStatus, writeStatus := 0, 0, 0, "ok", "ok"
 	var currentSize, baseSize int64
-	if a := s.aof; a != nil {
+	if a := s.aof.Load(); a != nil {
 		a.mu.Lock()
 		aofEnabled, rewrites, rewriteStatus = 1, int(a.rewrites), a.lastRewriteStatus
 		if a.rewriting {
@@ -428,7 +428,7 @@ func (s *Server) infoReplication(b *strings.Builder) {
 	}{
 		{"master_failover_state", "no-failover"},
 		{"master_replid", r.replID}, {"master_replid2", r.replID2}, {"master_repl_offset", r.offset},
-		{"second_repl_offset", r.secondOffset}, {"repl_backlog_active", active}, {"repl_backlog_size", r.backlogSize},
+		{"second_repl_offset", r.secondOffset}, {"repl_backlog_active", active}, {"repl_backlog_size", r.backlogSize.Load()},
 		{"repl_backlog_first_byte_offset", first}, {"repl_backlog_histlen", histlen},
 	} {
 		field(b, f.name, f.value)

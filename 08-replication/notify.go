@@ -66,8 +66,8 @@ type keyEvent struct{ event, key string }
 // of, as a reply to the write would.
 func (s *Server) publishKeyspaceEvents(events []keyEvent) {
 	var after int64
-	if s.aof != nil {
-		after = s.aof.offset()
+	if aof := s.aof.Load(); aof != nil {
+		after = aof.offset()
 	}
 	flags := s.store.keyspaceEvents.Load()
 	for _, e := range events {

@@ -50,7 +50,7 @@ type masterLink struct {
 
 // replTimeout is repl-timeout: how long a replica waits for its master, in any phase.
 func (s *Server) replTimeout() time.Duration {
-	return time.Duration(s.config.Repl.Timeout) * time.Second
+	return time.Duration(s.replTimeoutSeconds.Load()) * time.Second
 }
 
 // following reports whether this server is a replica.

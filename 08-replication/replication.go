@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"byoredis/shared/resp"
@@ -34,8 +35,8 @@ type replication struct {
 	// backlog holds the last backlogSize bytes of the stream, so that a replica that lost
 	// its link can get what it missed. It starts with the first replica.
 	backlog      []byte
-	backlogSize  int
-	backlogFirst int64 // the offset of backlog[0], counted from 1 as Redis does
+	backlogSize  atomic.Int64 // repl-backlog-size, which CONFIG SET may change
+	backlogFirst int64        // the offset of backlog[0], counted from 1 as Redis does
 	hasBacklog   bool
 	selected     bool // the stream has a SELECT since the last full resync
 	replicas     []*replicaLink
@@ -84,7 +85,8 @@ func (h *heldStream) add(p []byte) {
 }
 
 func newReplication(backlogSize int) *replication {
-	r := &replication{replID: newReplID(), replID2: strings.Repeat("0", 40), secondOffset: -1, backlogSize: backlogSize}
+	r := &replication{replID: newReplID(), replID2: strings.Repeat("0", 40), secondOffset: -1}
+	r.backlogSize.Store(int64(backlogSize))
 	r.acked = sync.NewCond(&r.mu)
 	return r
 }
@@ -116,7 +118,8 @@ func (r *replication) feed(args ...[]byte) {
 // byte for byte, so that its own replicas count the same offsets.
 func (r *replication) write(stream []byte) {
 	r.backlog = append(r.backlog, stream...)
-	if excess := len(r.backlog) - r.backlogSize; excess > r.backlogSize/4 {
+	if size := int(r.backlogSize.Load()); len(r.backlog)-size > size/4 {
+		excess := len(r.backlog) - size
 		r.backlog = append(r.backlog[:0:0], r.backlog[excess:]...) // trim in steps, not on every write
 		r.backlogFirst += int64(excess)
 	}
@@ -141,7 +144,7 @@ func (r *replication) write(stream []byte) {
 // as far behind as a partial resync could bring it back from.
 func (s *Server) replicaLimit() outputLimit {
 	limit := s.outputLimits.Load().replica
-	if backlog := int64(s.config.Repl.BacklogSize); limit.hard > 0 && limit.hard < backlog {
+	if backlog := s.repl.backlogSize.Load(); limit.hard > 0 && limit.hard < backlog {
 		limit.hard = backlog
 	}
 	return limit
@@ -163,8 +166,8 @@ func (r *replication) bufferMemory() (backlog, total int64) {
 // propagate is every logged change (Store.log): to the append-only file, and to the replicas.
 // A replica passes its master's stream on as it came (masterLink.stream) instead.
 func (s *Server) propagate(args [][]byte) {
-	if s.aof != nil {
-		s.aof.append(args)
+	if aof := s.aof.Load(); aof != nil {
+		aof.append(args)
 	}
 	if !s.applyingFromMaster.Load() {
 		s.repl.feed(args...)
@@ -173,15 +176,19 @@ func (s *Server) propagate(args [][]byte) {
 
 // replicationCron pings the replicas every repl-ping-replica-period seconds, down the stream,
 // as Redis's replicationCron does: a replica that hears nothing for a minute knows its link
-// is dead, even when nothing is written.
+// is dead, even when nothing is written. Like Redis's, it runs every second and counts, so
+// that a period changed by CONFIG SET applies from the next second.
 func (s *Server) replicationCron(stop <-chan struct{}) {
-	ticker := time.NewTicker(time.Duration(s.config.Repl.PingPeriod) * time.Second)
+	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
-	for {
+	for seconds := int64(1); ; seconds++ {
 		select {
 		case <-stop:
 			return
 		case <-ticker.C:
+			if seconds%max(s.replPingPeriod.Load(), 1) != 0 {
+				continue
+			}
 			r := s.repl
 			r.mu.Lock()
 			replicas := len(r.replicas)
@@ -214,6 +221,13 @@ func psync(c *client, args [][]byte) {
 	}
 	if s.following() && !s.masterLinkUp() {
 		c.writer.Error("NOMASTERLINK Can't SYNC while not connected with my master")
+		return
+	}
+	if c.writer.Buffered() > 0 {
+		// Replies to earlier commands of the same pipeline would land in the middle of the
+		// stream: Redis wants a fresh reply buffer (syncCommand in replication.c). Replies
+		// already handed to the output go out before the stream, in order.
+		c.writer.Error("ERR SYNC and PSYNC are invalid with pending output")
 		return
 	}
 	legacy := strings.EqualFold(string(args[0]), "sync")
@@ -284,11 +298,11 @@ func (s *Server) tryPartialResync(c *client, link *replicaLink, replID string, f
 // sees (GUIDE.md measures it).
 func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 	r := s.repl
-	diskless := s.config.Repl.DisklessSync && c.capaEOF && !legacy
+	diskless := s.replDisklessSync.Load() && c.capaEOF && !legacy
 	if diskless {
 		// Redis waits repl-diskless-sync-delay seconds for more replicas to share the
 		// transfer, sending a newline every second so the replica knows the link is alive.
-		for range s.config.Repl.DisklessSyncDelay {
+		for range s.replDisklessSyncDelay.Load() {
 			c.output.Write([]byte("\n"))
 			c.output.release()
 			time.Sleep(time.Second)
@@ -317,7 +331,7 @@ func (s *Server) fullResync(c *client, link *replicaLink, legacy bool) {
 	})
 	slog.Info(fmt.Sprintf("Replica %s:%d asks for synchronization", link.addr, link.port))
 	var rdb bytes.Buffer
-	writeRDB(&rdb, snapshot, time.Now().UnixMilli(), rdbOptions{compression: s.config.RDB.Compression, checksum: true,
+	writeRDB(&rdb, snapshot, time.Now().UnixMilli(), rdbOptions{compression: s.rdbCompression.Load(), checksum: true,
 		replID: replID, replOffset: offset})
 	if !legacy {
 		c.output.Write([]byte("+FULLRESYNC " + replID + " " + strconv.FormatInt(offset, 10) + "\r\n"))

@@ -50,8 +50,10 @@ type ReplConfig struct {
 // Server accepts TCP connections and serves each one in its own goroutine.
 type Server struct {
 	config Config
-	store  *Store          // the keyspace every client shares
-	aof    *appendOnlyFile // the append-only file; nil when appendonly is no
+	store  *Store                         // the keyspace every client shares
+	aof    atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
+	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
+	aofSwitch sync.Mutex
 
 	saveMu sync.Mutex
 	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
@@ -88,6 +90,14 @@ type Server struct {
 	masterUser              atomic.Pointer[string] // masteruser: with it, the user name
 	protectedMode           atomic.Bool
 	stopWritesOnBgsaveError atomic.Bool
+	// Persistence and replication settings CONFIG SET may change while the server runs.
+	aofSettings           *aofSettings
+	savePoints            atomic.Pointer[[]savePoint] // save
+	rdbCompression        atomic.Bool                 // rdbcompression
+	replDisklessSync      atomic.Bool                 // repl-diskless-sync
+	replDisklessSyncDelay atomic.Int64                // repl-diskless-sync-delay, seconds
+	replPingPeriod        atomic.Int64                // repl-ping-replica-period, seconds
+	replTimeoutSeconds    atomic.Int64                // repl-timeout
 
 	// What INFO reports (info.go).
 	runID         string
@@ -135,16 +145,24 @@ func NewServer(config Config) (*Server, error) {
 	s.masterUser.Store(&config.Repl.MasterUser)
 	s.protectedMode.Store(config.ProtectedMode)
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
+	s.aofSettings = newAOFSettings(config.AOF)
+	s.savePoints.Store(&config.RDB.SavePoints)
+	s.rdbCompression.Store(config.RDB.Compression)
+	s.replDisklessSync.Store(config.Repl.DisklessSync)
+	s.replDisklessSyncDelay.Store(int64(config.Repl.DisklessSyncDelay))
+	s.replPingPeriod.Store(int64(config.Repl.PingPeriod))
+	s.replTimeoutSeconds.Store(int64(config.Repl.Timeout))
 	s.store.keyspaceEvents.Store(config.KeyspaceEvents)
 	s.store.publish = s.publishKeyspaceEvents
 	s.saveDone = sync.NewCond(&s.saveMu)
 	// At start, Redis loads the append-only file when it is on (it is the more complete
 	// record), and the dump file otherwise.
 	if config.AOF.Enabled {
-		var err error
-		if s.aof, err = openAppendOnlyFile(config.AOF, s); err != nil {
+		a, err := openAppendOnlyFile(config.AOF, s)
+		if err != nil {
 			return nil, err
 		}
+		s.aof.Store(a)
 	} else if config.RDB.FileName != "" {
 		if err := s.loadRDB(); err != nil {
 			return nil, err
@@ -170,12 +188,8 @@ func (s *Server) Serve(ln net.Listener) error {
 		defer s.running.Done()
 		s.store.expireLoop(s.config.Hz, s.stop)
 	}()
-	if s.aof != nil {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.aof.background(s.stop, func() { s.startRewrite() })
-		}()
+	if a := s.aof.Load(); a != nil {
+		s.runInBackground(a)
 	}
 	s.running.Add(1)
 	go func() {
@@ -186,13 +200,11 @@ func (s *Server) Serve(ln net.Listener) error {
 		p, _ := strconv.Atoi(port)
 		s.replicaOf(host, p)
 	}
-	if len(s.config.RDB.SavePoints) > 0 {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.saveLoop(s.stop)
-		}()
-	}
+	s.running.Add(1)
+	go func() { // CONFIG SET save may add save points later
+		defer s.running.Done()
+		s.saveLoop(s.stop)
+	}()
 	s.mu.Unlock()
 
 	var pause time.Duration // after a failed accept (acceptFailed)
@@ -314,8 +326,8 @@ func (s *Server) Close() error {
 	s.replicaOf("", 0) // stop following a master, if we were
 	s.repl.close()     // and end the WAITs
 	s.running.Wait()
-	if s.aof != nil {
-		return s.aof.close()
+	if a := s.aof.Load(); a != nil {
+		return a.close()
 	}
 	return nil
 }
@@ -375,8 +387,11 @@ func newClient(s *Server, conn net.Conn) *client {
 		}
 		return s.outputLimits.Load().normal
 	})
-	if aof := s.aof; aof != nil {
-		c.output.durable = func(offset int64) error { return aof.flush(offset, aof.config.Fsync == "always") }
+	c.output.durable = func(offset int64) error { // the file CONFIG SET may have turned on or off since
+		if aof := s.aof.Load(); aof != nil {
+			return aof.flush(offset, aof.fsyncPolicy() == "always")
+		}
+		return nil
 	}
 	c.writer = resp.NewWriter(c.output)
 	c.reader = resp.NewReader(flushBeforeRead{c})
@@ -441,8 +456,8 @@ func (c *client) serve() {
 // be written, the connection is dropped rather than a write acknowledged that is not in the
 // file.
 func (c *client) flush() error {
-	if aof := c.server.aof; aof != nil && c.logged > 0 {
-		if err := aof.flush(c.logged, aof.config.Fsync == "always"); err != nil {
+	if aof := c.server.aof.Load(); aof != nil && c.logged > 0 {
+		if err := aof.flush(c.logged, aof.fsyncPolicy() == "always"); err != nil {
 			return err
 		}
 		c.logged = 0

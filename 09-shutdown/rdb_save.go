@@ -57,6 +57,10 @@ func parseSavePoints(s string) ([]savePoint, error) {
 	return points, nil
 }
 
+// hasSavePoints reports whether any save point is set (save is not ""). CONFIG SET may
+// change it while the server runs.
+func (s *Server) hasSavePoints() bool { return len(*s.savePoints.Load()) > 0 }
+
 func formatSavePoints(points []savePoint) string {
 	var parts []string
 	for _, p := range points {
@@ -147,7 +151,7 @@ func (s *Server) snapshotNow() (keyspaceCopy, int64) {
 func (s *Server) saveRDB(snapshot keyspaceCopy, dirtyAtSnapshot int64) error {
 	s.writingRDB.Lock()
 	defer s.writingRDB.Unlock()
-	options := rdbOptions{compression: s.config.RDB.Compression, checksum: s.config.RDB.Checksum,
+	options := rdbOptions{compression: s.rdbCompression.Load(), checksum: s.config.RDB.Checksum,
 		replID: snapshot.history.replID, replOffset: snapshot.history.offset}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot.keys, time.Now().UnixMilli(), options) })
@@ -269,7 +273,7 @@ func (s *Server) savePointReached(now time.Time) bool {
 		return false
 	}
 	dirty := s.store.changes()
-	for _, p := range s.config.RDB.SavePoints {
+	for _, p := range *s.savePoints.Load() {
 		if dirty >= p.changes && now.Unix()-s.lastSave.Unix() > p.seconds && dirty > 0 {
 			return true
 		}
@@ -297,7 +301,7 @@ func (s *Server) saveLoop(stop <-chan struct{}) {
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
 // disk does not bring back the data after a restart.
 func (s *Server) saveAfterFlushall(c *client) {
-	if len(s.config.RDB.SavePoints) == 0 {
+	if !s.hasSavePoints() {
 		return
 	}
 	begin := s.snapshot

@@ -141,7 +141,7 @@ func (s *Server) finishShutdown(flags int) error {
 	}
 	s.saveMu.Unlock()
 
-	if aof := s.aof; aof != nil {
+	if aof := s.aof.Load(); aof != nil {
 		slog.Info("Calling fsync() on the AOF file.")
 		if err := aof.flush(aof.offset(), true); err != nil {
 			slog.Warn("Fail to fsync the AOF file: " + strerror(err) + ".")

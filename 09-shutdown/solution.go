@@ -53,5 +53,5 @@ func (s *Server) replicasInSync() bool {
 // The final snapshot is saved when save points are set, unless NOSAVE, and always with SAVE
 // (finishShutdown in server.c).
 func (s *Server) finalSave(flags int) bool {
-	return len(s.config.RDB.SavePoints) > 0 && flags&shutdownNoSave == 0 || flags&shutdownSave != 0
+	return s.hasSavePoints() && flags&shutdownNoSave == 0 || flags&shutdownSave != 0
 }

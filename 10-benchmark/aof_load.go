@@ -20,18 +20,9 @@ import (
 // openAppendOnlyFile loads the append-only file into srv's keyspace, or creates an empty one
 // on first start, and attaches it to the store so that every change is logged from now on.
 func openAppendOnlyFile(config AOFConfig, srv *Server) (*appendOnlyFile, error) {
-	a := &appendOnlyFile{config: config, dir: filepath.Join(config.Dir, config.DirName), lastRewriteStatus: "ok",
-		exit: func(message string) { slog.Error(message); os.Exit(1) }}
-	a.idle = sync.NewCond(&a.mu)
-	text, err := os.ReadFile(a.manifestPath())
-	switch {
-	case errors.Is(err, fs.ErrNotExist): // no directory or no manifest: an empty manifest
-	case err != nil:
+	a, err := newAppendOnlyFile(config, srv)
+	if err != nil {
 		return nil, err
-	default:
-		if a.manifest, err = parseManifest(text); err != nil {
-			return nil, fmt.Errorf("%s: %w", a.manifestPath(), err)
-		}
 	}
 	if a.upgradeNeeded() {
 		if err := a.upgrade(); err != nil {
@@ -61,6 +52,25 @@ func openAppendOnlyFile(config AOFConfig, srv *Server) (*appendOnlyFile, error) 
 		a.currentSize += a.sizeOf(f.name)
 	}
 	srv.store.log = a.append
+	return a, nil
+}
+
+// newAppendOnlyFile is the append-only file in config's directory, with the manifest there if
+// there is one: no directory or no manifest is an empty manifest.
+func newAppendOnlyFile(config AOFConfig, srv *Server) (*appendOnlyFile, error) {
+	a := &appendOnlyFile{config: config, live: srv.aofSettings, dir: filepath.Join(config.Dir, config.DirName), lastRewriteStatus: "ok",
+		exit: func(message string) { slog.Error(message); os.Exit(1) }, done: make(chan struct{})}
+	a.idle = sync.NewCond(&a.mu)
+	text, err := os.ReadFile(a.manifestPath())
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		if a.manifest, err = parseManifest(text); err != nil {
+			return nil, fmt.Errorf("%s: %w", a.manifestPath(), err)
+		}
+	}
 	return a, nil
 }
 

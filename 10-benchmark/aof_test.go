@@ -250,7 +250,7 @@ func TestRewrite(t *testing.T) {
 	conn.Do("SET", "ttl", "v", "PXAT", "99999999999999")
 	conn.Do("SET", "gone", "v", "PXAT", "1") // expired: left out of the new base
 	assert.Equal(t, "Background append only file rewriting started", conn.Do("BGREWRITEAOF").Str)
-	waitForRewrite(srv.aof)
+	waitForRewrite(srv.aof.Load())
 	conn.Do("SET", "after", "rewrite")
 
 	aofDir := filepath.Join(dir, "appendonlydir")
@@ -291,14 +291,14 @@ func srvInfo(t *testing.T, conn *redistest.Conn) string {
 
 func TestRewriteAlreadyInProgress(t *testing.T) {
 	srv, addr := startAOF(t, t.TempDir(), "everysec")
-	srv.aof.mu.Lock()
-	srv.aof.rewriting = true // as if a rewrite were running
-	srv.aof.mu.Unlock()
+	srv.aof.Load().mu.Lock()
+	srv.aof.Load().rewriting = true // as if a rewrite were running
+	srv.aof.Load().mu.Unlock()
 	conn := redistest.Dial(t, addr)
 	assert.Equal(t, "ERR Background append only file rewriting already in progress", conn.Do("BGREWRITEAOF").Str)
-	srv.aof.mu.Lock()
-	srv.aof.rewriting = false
-	srv.aof.mu.Unlock()
+	srv.aof.Load().mu.Lock()
+	srv.aof.Load().rewriting = false
+	srv.aof.Load().mu.Unlock()
 }
 
 // Clients keep writing while a rewrite runs, and every acknowledged write is in the files.
@@ -318,7 +318,7 @@ func TestWritesDuringRewriteAreKept(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	waitForRewrite(srv.aof)
+	waitForRewrite(srv.aof.Load())
 	require.NoError(t, srv.Close())
 
 	_, addr = startAOF(t, dir, "always")
@@ -328,7 +328,7 @@ func TestWritesDuringRewriteAreKept(t *testing.T) {
 // The automatic rewrite starts when the files have doubled (auto-aof-rewrite-percentage 100)
 // and are past auto-aof-rewrite-min-size.
 func TestRewriteDue(t *testing.T) {
-	a := &appendOnlyFile{config: AOFConfig{RewritePercent: 100, RewriteMinSize: 1000}}
+	a := &appendOnlyFile{live: newAOFSettings(AOFConfig{RewritePercent: 100, RewriteMinSize: 1000})}
 	for _, tt := range []struct {
 		base, current int64
 		due           bool
@@ -336,7 +336,7 @@ func TestRewriteDue(t *testing.T) {
 		a.baseSize, a.currentSize = tt.base, tt.current
 		assert.Equal(t, tt.due, a.rewriteDue(), "base %d, now %d", tt.base, tt.current)
 	}
-	a.config.RewritePercent = 0
+	a.live.rewritePercent.Store(0)
 	assert.False(t, a.rewriteDue(), "0 turns automatic rewrites off")
 }
 
@@ -344,7 +344,7 @@ func TestRewriteDue(t *testing.T) {
 // the next fsync covers them all: ten clients, two fsyncs.
 func TestGroupCommit(t *testing.T) {
 	file := &memoryFile{room: -1, syncing: make(chan struct{}), release: make(chan struct{})}
-	a := &appendOnlyFile{config: AOFConfig{Fsync: "always"}, incr: file, selected: true}
+	a := &appendOnlyFile{live: newAOFSettings(AOFConfig{Fsync: "always"}), incr: file, selected: true}
 	a.idle = sync.NewCond(&a.mu)
 	log := func(key string) int64 {
 		a.append([][]byte{[]byte("SET"), []byte(key), []byte("v")})
@@ -386,7 +386,7 @@ func TestRedisCheckAOFAcceptsOurFiles(t *testing.T) {
 		assert.Contains(t, out, "All AOF files and manifest are valid", when)
 		conn.Do("SET", "more", "data", "EX", "100")
 		conn.Do("BGREWRITEAOF")
-		waitForRewrite(srv.aof)
+		waitForRewrite(srv.aof.Load())
 	}
 }
 
@@ -399,7 +399,7 @@ func TestRedisLoadsOurFiles(t *testing.T) {
 	conn.Do("SET", "ttl", "v", "PXAT", "99999999999999")
 	conn.Do("SET", "rewritten", "1")
 	conn.Do("BGREWRITEAOF")
-	waitForRewrite(srv.aof)
+	waitForRewrite(srv.aof.Load())
 	conn.Do("INCR", "rewritten")
 	want := dataset(t, conn)
 	require.NoError(t, srv.Close())

@@ -98,7 +98,7 @@ func (c *client) execute(args [][]byte) {
 	if cmd.writes {
 		c.writeOffset = c.server.repl.currentOffset() // what WAIT waits for
 	}
-	if aof := c.server.aof; aof != nil {
+	if aof := c.server.aof.Load(); aof != nil {
 		// The reply may depend on anything logged so far: this client's write, or another
 		// client's write that this command read. It leaves once the file holds all of it.
 		c.logged = aof.offset()
@@ -108,11 +108,11 @@ func (c *client) execute(args [][]byte) {
 // diskError is why write commands are refused, in Redis's words
 // (writeCommandsDeniedByDiskError in server.c), or "" while they are accepted.
 func (s *Server) diskError() string {
-	if s.stopWritesOnBgsaveError.Load() && len(s.config.RDB.SavePoints) > 0 && s.bgsaveFailed.Load() {
+	if s.stopWritesOnBgsaveError.Load() && s.hasSavePoints() && s.bgsaveFailed.Load() {
 		return errBgsaveFailed
 	}
-	if s.aof != nil {
-		if err := s.aof.writeError(); err != nil {
+	if aof := s.aof.Load(); aof != nil {
+		if err := aof.writeError(); err != nil {
 			// The C library's words for the reason: "No space left on device".
 			return "MISCONF Errors writing to the AOF file: " + strerror(err)
 		}

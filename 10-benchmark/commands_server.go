@@ -2,6 +2,11 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -221,7 +226,7 @@ func configSet(c *client, args [][]byte) {
 	}
 	seen := map[string]bool{}
 	for i := 2; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
+		name := canonicalConfigName(args[i])
 		switch {
 		case !known[name]:
 			c.writer.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
@@ -229,18 +234,17 @@ func configSet(c *client, args [][]byte) {
 		case settable[name] == nil:
 			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - can't set immutable config")
 			return
-		case seen[name]:
+		case seen[strings.ToLower(string(args[i]))]: // an alias and its directive are two names, as in Redis
 			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - duplicate parameter")
 			return
 		}
-		seen[name] = true
+		seen[strings.ToLower(string(args[i]))] = true
 	}
 	var changes []func()
 	for i := 2; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
-		change, err := settable[name](string(args[i+1]))
+		change, err := settable[canonicalConfigName(args[i])](string(args[i+1]))
 		if err != nil {
-			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + err.Error())
+			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + strings.ToLower(string(args[i])) + "') - " + err.Error())
 			return
 		}
 		changes = append(changes, change)
@@ -249,6 +253,15 @@ func configSet(c *client, args [][]byte) {
 		change()
 	}
 	c.writer.SimpleString("OK")
+}
+
+// canonicalConfigName is a directive's name in lower case, an alias replaced by its directive.
+func canonicalConfigName(arg []byte) string {
+	name := strings.ToLower(string(arg))
+	if directive, ok := configAliases[name]; ok {
+		return directive
+	}
+	return name
 }
 
 // settable lists what CONFIG SET may change on this server: for each name, a parser that
@@ -275,10 +288,8 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			return func() { s.masterUser.Store(&value) }, nil
 		},
 		"protected-mode": func(value string) (func(), error) {
-			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
-				return nil, errors.New("argument must be 'yes' or 'no'")
-			}
-			return func() { s.protectedMode.Store(yes(value)) }, nil
+			on, err := parseYesNo(value)
+			return func() { s.protectedMode.Store(on) }, err
 		},
 		"notify-keyspace-events": func(value string) (func(), error) {
 			flags, err := parseKeyspaceEvents(value)
@@ -300,18 +311,114 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			return func() { s.onSigint.Store(int32(flags)) }, err
 		},
 		"stop-writes-on-bgsave-error": func(value string) (func(), error) {
-			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
-				return nil, errors.New("argument must be 'yes' or 'no'")
+			on, err := parseYesNo(value)
+			return func() { s.stopWritesOnBgsaveError.Store(on) }, err
+		},
+		// Persistence: each applies from the next time it is used (the next save point
+		// check, snapshot, write or fsync), as in Redis.
+		"save": func(value string) (func(), error) {
+			points, err := parseSavePoints(value)
+			if err != nil {
+				return nil, errors.New("Invalid save parameters")
 			}
-			return func() { s.stopWritesOnBgsaveError.Store(yes(value)) }, nil
+			return func() { s.savePoints.Store(&points) }, nil
+		},
+		"rdbcompression": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			return func() { s.rdbCompression.Store(on) }, err
+		},
+		"appendonly": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			if err != nil {
+				return nil, err
+			}
+			if on && s.aof.Load() == nil { // what could stop it, checked before anything changes
+				if err := os.MkdirAll(filepath.Join(s.config.AOF.Dir, s.config.AOF.DirName), 0o755); err != nil {
+					slog.Warn("Can't open or create append-only dir " + s.config.AOF.DirName + ": " + strerror(err))
+					return nil, errors.New("Unable to turn on AOF. Check server logs.")
+				}
+			}
+			return func() {
+				if on {
+					if err := s.startAppendOnly(); err != nil {
+						slog.Warn("Unable to turn on AOF", "err", err)
+					}
+				} else {
+					s.stopAppendOnly(s.aof.Load())
+				}
+			}, nil
+		},
+		"appendfsync": func(value string) (func(), error) {
+			policy := strings.ToLower(value)
+			if policy != "always" && policy != "everysec" && policy != "no" {
+				return nil, errors.New("argument(s) must be one of the following: everysec, always, no")
+			}
+			return func() { s.aofSettings.fsync.Store(&policy) }, nil
+		},
+		"aof-load-truncated": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			return func() { s.aofSettings.loadTruncated.Store(on) }, err
+		},
+		"auto-aof-rewrite-percentage": func(value string) (func(), error) {
+			n, err := parseIntSetting(value, 0)
+			return func() { s.aofSettings.rewritePercent.Store(n) }, err
+		},
+		"auto-aof-rewrite-min-size": func(value string) (func(), error) {
+			n, err := parseMemoryAtLeast(value, 0)
+			return func() { s.aofSettings.rewriteMinSize.Store(n) }, err
+		},
+		// Replication: the backlog keeps at least 16 KiB (resizeReplicationBacklog); the
+		// others apply from the next sync, ping or wait.
+		"repl-backlog-size": func(value string) (func(), error) {
+			n, err := parseMemoryAtLeast(value, 1)
+			return func() { s.repl.backlogSize.Store(max(n, 16<<10)) }, err
+		},
+		"repl-diskless-sync": func(value string) (func(), error) {
+			on, err := parseYesNo(value)
+			return func() { s.replDisklessSync.Store(on) }, err
+		},
+		"repl-diskless-sync-delay": func(value string) (func(), error) {
+			n, err := parseIntSetting(value, 0)
+			return func() { s.replDisklessSyncDelay.Store(n) }, err
+		},
+		"repl-ping-replica-period": func(value string) (func(), error) {
+			n, err := parseIntSetting(value, 1)
+			return func() { s.replPingPeriod.Store(n) }, err
+		},
+		"repl-timeout": func(value string) (func(), error) {
+			n, err := parseIntSetting(value, 1)
+			return func() { s.replTimeoutSeconds.Store(n) }, err
 		},
 	}
+}
+
+// configAliases are the old names Redis 7.0 still answers to, in CONFIG GET and SET.
+var configAliases = map[string]string{"slaveof": "replicaof", "repl-ping-slave-period": "repl-ping-replica-period"}
+
+// parseYesNo parses a yes/no directive, with Redis's error.
+func parseYesNo(value string) (bool, error) {
+	if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
+		return false, errors.New("argument must be 'yes' or 'no'")
+	}
+	return yes(value), nil
+}
+
+// parseIntSetting parses an integer directive from least to 2147483647, with Redis's errors.
+func parseIntSetting(value string, least int64) (int64, error) {
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil {
+		return 0, errors.New("argument couldn't be parsed into an integer")
+	}
+	if n < least || n > math.MaxInt32 {
+		return 0, fmt.Errorf("argument must be between %d and 2147483647 inclusive", least)
+	}
+	return n, nil
 }
 
 // settings lists the configuration CONFIG GET can report, as name/value pairs, with the
 // values Redis would show for the same setup.
 func (s *Server) settings() [][2]string {
-	return [][2]string{
+	settings := [][2]string{
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
 		{"maxclients", strconv.Itoa(s.config.MaxClients)},
@@ -322,31 +429,39 @@ func (s *Server) settings() [][2]string {
 		{"databases", "1"},
 		{"notify-keyspace-events", formatKeyspaceEvents(s.store.keyspaceEvents.Load())},
 		{"hz", strconv.Itoa(s.config.Hz)},
-		{"save", formatSavePoints(s.config.RDB.SavePoints)},
+		{"save", formatSavePoints(*s.savePoints.Load())},
 		{"stop-writes-on-bgsave-error", yesNo(s.stopWritesOnBgsaveError.Load())},
 		{"replicaof", s.config.Repl.ReplicaOf},
-		{"repl-backlog-size", strconv.Itoa(s.config.Repl.BacklogSize)},
-		{"repl-diskless-sync", yesNo(s.config.Repl.DisklessSync)},
-		{"repl-diskless-sync-delay", strconv.Itoa(s.config.Repl.DisklessSyncDelay)},
-		{"repl-ping-replica-period", strconv.Itoa(s.config.Repl.PingPeriod)},
-		{"repl-timeout", strconv.Itoa(s.config.Repl.Timeout)},
+		{"repl-backlog-size", strconv.FormatInt(s.repl.backlogSize.Load(), 10)},
+		{"repl-diskless-sync", yesNo(s.replDisklessSync.Load())},
+		{"repl-diskless-sync-delay", strconv.FormatInt(s.replDisklessSyncDelay.Load(), 10)},
+		{"repl-ping-replica-period", strconv.FormatInt(s.replPingPeriod.Load(), 10)},
+		{"repl-timeout", strconv.FormatInt(s.replTimeoutSeconds.Load(), 10)},
 		{"masterauth", *s.masterAuth.Load()},
 		{"masteruser", *s.masterUser.Load()},
 		{"shutdown-timeout", strconv.FormatInt(s.shutdownTimeout.Load(), 10)},
 		{"shutdown-on-sigterm", formatShutdownFlags(int(s.onSigterm.Load()))},
 		{"shutdown-on-sigint", formatShutdownFlags(int(s.onSigint.Load()))},
 		{"dbfilename", s.config.RDB.FileName},
-		{"rdbcompression", yesNo(s.config.RDB.Compression)},
+		{"rdbcompression", yesNo(s.rdbCompression.Load())},
 		{"rdbchecksum", yesNo(s.config.RDB.Checksum)},
-		{"appendonly", yesNo(s.config.AOF.Enabled)},
-		{"appendfsync", s.config.AOF.Fsync},
+		{"appendonly", yesNo(s.aof.Load() != nil)},
+		{"appendfsync", *s.aofSettings.fsync.Load()},
 		{"dir", s.config.AOF.Dir},
 		{"appenddirname", s.config.AOF.DirName},
 		{"appendfilename", s.config.AOF.FileName},
-		{"aof-load-truncated", yesNo(s.config.AOF.LoadTruncated)},
-		{"auto-aof-rewrite-percentage", strconv.FormatInt(s.config.AOF.RewritePercent, 10)},
-		{"auto-aof-rewrite-min-size", strconv.FormatInt(s.config.AOF.RewriteMinSize, 10)},
+		{"aof-load-truncated", yesNo(s.aofSettings.loadTruncated.Load())},
+		{"auto-aof-rewrite-percentage", strconv.FormatInt(s.aofSettings.rewritePercent.Load(), 10)},
+		{"auto-aof-rewrite-min-size", strconv.FormatInt(s.aofSettings.rewriteMinSize.Load(), 10)},
 	}
+	for alias, name := range configAliases { // CONFIG GET lists them under their old names too
+		for _, setting := range settings {
+			if setting[0] == name {
+				settings = append(settings, [2]string{alias, setting[1]})
+			}
+		}
+	}
+	return settings
 }
 
 func yesNo(b bool) string {

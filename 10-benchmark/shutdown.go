@@ -141,7 +141,7 @@ func (s *Server) finishShutdown(flags int) error {
 	}
 	s.saveMu.Unlock()
 
-	if aof := s.aof; aof != nil {
+	if aof := s.aof.Load(); aof != nil {
 		slog.Info("Calling fsync() on the AOF file.")
 		if err := aof.flush(aof.offset(), true); err != nil {
 			slog.Warn("Fail to fsync the AOF file: " + strerror(err) + ".")
@@ -379,5 +379,5 @@ func (s *Server) replicasInSync() bool {
 // The final snapshot is saved when save points are set, unless NOSAVE, and always with SAVE
 // (finishShutdown in server.c).
 func (s *Server) finalSave(flags int) bool {
-	return len(s.config.RDB.SavePoints) > 0 && flags&shutdownNoSave == 0 || flags&shutdownSave != 0
+	return s.hasSavePoints() && flags&shutdownNoSave == 0 || flags&shutdownSave != 0
 }

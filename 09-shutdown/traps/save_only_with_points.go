@@ -5,5 +5,5 @@
 package main
 
 func (s *Server) finalSave(flags int) bool {
-	return len(s.config.RDB.SavePoints) > 0 && flags&shutdownNoSave == 0
+	return s.hasSavePoints() && flags&shutdownNoSave == 0
 }
