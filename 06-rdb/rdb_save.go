@@ -98,10 +98,7 @@ func (s *Server) snapshot() (map[string]entry, int64) {
 	var copied map[string]entry
 	var dirty int64
 	s.store.Write(func(k *Keyspace) {
-		copied = make(map[string]entry, len(k.store.entries))
-		for key, e := range k.store.entries {
-			copied[key] = e
-		}
+		copied = copyKeyspace(k)
 		dirty = k.store.dirty
 	})
 	return copied, dirty

@@ -115,6 +115,7 @@ func (s *Server) startAppendOnly() error {
 	}
 	a.manifest.incrs = append(a.manifest.incrs, aofFile{a.fileName(seq, "incr"), seq})
 	a.incr, a.rewriting = file, true
+	baseSeq := a.manifest.base.seq + 1
 	var snapshot map[string]entry
 	s.store.Write(func(k *Keyspace) {
 		snapshot = copyKeyspace(k)
@@ -127,7 +128,7 @@ func (s *Server) startAppendOnly() error {
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		if err := a.finishRewrite(snapshot, a.manifest.base.seq+1); err != nil {
+		if err := a.finishRewrite(snapshot, baseSeq); err != nil {
 			slog.Error("background AOF rewrite failed: the append only file is off again", "err", err)
 			s.stopAppendOnly(a)
 		}

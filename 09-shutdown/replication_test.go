@@ -477,3 +477,33 @@ func TestStuckReplicaIsDroppedAtItsOutputLimit(t *testing.T) {
 	}, "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0", "--repl-backlog-size", "1mb",
 		"--client-output-buffer-limit", "replica 1mb 0 0")
 }
+
+// A master restarted from a dump that names its replication history keeps that history as
+// its second one (Redis 7.0's loadDataFromDisk): its replica, which reconnects at once, asks
+// for what came after the dump and goes on with a partial resync. The dump is the final save
+// of a SIGTERM with save points (exercise 3), so that it holds everything the replica was sent.
+func TestExercise3RestartedMasterKeepsItsReplica(t *testing.T) {
+	t.Parallel() // it waits on replicas
+	bothTargets(t, func(t *testing.T, target stages.Target) {
+		masterDir, replicaDir := t.TempDir(), t.TempDir()
+		masterArgs := []string{"--dir", masterDir, "--save", "3600 1", "--repl-diskless-sync-delay", "0"}
+		master := stages.Launch(t, target, masterDir, masterArgs...)
+		_, port, _ := strings.Cut(master.Addr(), ":")
+		replica := stages.Launch(t, target, replicaDir, "--dir", replicaDir, "--save", "", "--replicaof", "127.0.0.1 "+port)
+		m := redistest.Dial(t, master.Addr())
+		for range 3 {
+			m.Do("INCR", "n")
+		}
+		require.Equal(t, int64(1), m.Do("WAIT", "1", "10000").Int)
+		master.Stop()
+
+		master.Restart(target, masterDir, masterArgs...)
+		require.Eventually(t, func() bool { return linkUp(t, replica.Addr()) }, hangGuard, pollEvery)
+		m = redistest.Dial(t, master.Addr())
+		m.Do("INCR", "n")
+		require.Equal(t, int64(1), m.Do("WAIT", "1", "10000").Int)
+		assert.Equal(t, "4", redistest.Dial(t, replica.Addr()).Do("GET", "n").Str)
+		assert.Equal(t, "0", infoField(t, master.Addr(), "stats", "sync_full"))
+		assert.Equal(t, "1", infoField(t, master.Addr(), "stats", "sync_partial_ok"))
+	})
+}

@@ -101,6 +101,15 @@ func (s *Server) loadRDB() error {
 		r.hasBacklog, r.backlog, r.backlogFirst = true, nil, history.offset+1
 		r.mu.Unlock()
 		slog.Info("Before turning into a replica, using my own master parameters to synthesize a cached master: I may be able to synchronize with the new master with just a partial transfer.")
+	} else if history.replID != "" {
+		// A master restarted from its dump keeps the history of the dump as its second one,
+		// as Redis 7.0 does (loadDataFromDisk): a replica that followed it before the restart
+		// asks for what came after the dump and goes on with +CONTINUE and the new ID.
+		r := s.repl
+		r.mu.Lock()
+		r.replID2, r.secondOffset, r.offset = history.replID, history.offset+1, history.offset
+		r.hasBacklog, r.backlog, r.backlogFirst = true, nil, history.offset+1
+		r.mu.Unlock()
 	}
 	return nil
 }

@@ -1,7 +1,9 @@
 package stages
 
 import (
+	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +93,20 @@ func Launch(t testing.TB, target Target, dir string, args ...string) *Process {
 	}
 	t.Cleanup(p.kill)
 	return &Process{t: t, p: p}
+}
+
+// Restart starts the server again after Stop, in the same directory and on the same port,
+// with args (as a master its replicas reconnect to); it waits until it answers.
+func (p *Process) Restart(target Target, dir string, args ...string) {
+	p.t.Helper()
+	_, port, _ := net.SplitHostPort(p.p.addr)
+	n, _ := strconv.Atoi(port)
+	started, err := startOn(target, dir, args, n)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Cleanup(started.kill)
+	p.p = started
 }
 
 // Addr is the server's address, host:port.
