@@ -1,7 +1,10 @@
 package main
 
 import (
+	"byoredis/shared/fdlimit"
 	"errors"
+	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -262,6 +265,21 @@ func configSet(c *client, args [][]byte) {
 // and CONFIG SET refuses them as Redis refuses its immutable ones.
 func (s *Server) settable() map[string]func(value string) (func(), error) {
 	return map[string]func(string) (func(), error){
+		// More clients need more descriptors: Redis raises the limit or refuses the number
+		// (updateMaxclients in config.c). Clients already connected stay.
+		"maxclients": func(value string) (func(), error) {
+			n, err := strconv.ParseInt(value, 10, 64)
+			switch {
+			case err != nil:
+				return nil, errors.New("argument couldn't be parsed into an integer")
+			case n < 1 || n > math.MaxUint32:
+				return nil, errors.New("argument must be between 1 and 4294967295 inclusive")
+			}
+			if allowed := fdlimit.Raise(int(n)); allowed < int(n) {
+				return nil, fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", allowed)
+			}
+			return func() { s.maxClients.Store(n) }, nil
+		},
 		"client-output-buffer-limit": func(value string) (func(), error) {
 			limits, err := parseOutputLimits(value, *s.outputLimits.Load())
 			return func() { s.outputLimits.Store(&limits) }, err
@@ -289,7 +307,7 @@ func (s *Server) settings() [][2]string {
 	return [][2]string{
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
-		{"maxclients", strconv.Itoa(s.config.MaxClients)},
+		{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
 		{"requirepass", *s.requirePass.Load()},

@@ -185,7 +185,7 @@ func osName() string {
 func (s *Server) infoClients(b *strings.Builder) {
 	field(b, "connected_clients", s.clientCount())
 	field(b, "cluster_connections", 0)
-	field(b, "maxclients", s.config.MaxClients)
+	field(b, "maxclients", s.maxClients.Load())
 	for _, name := range []string{"client_recent_max_input_buffer", "client_recent_max_output_buffer",
 		"blocked_clients", "tracking_clients", "clients_in_timeout_table"} {
 		field(b, name, 0)

@@ -42,6 +42,7 @@ type Server struct {
 	queryBufferLimit atomic.Int64
 	requirePass      atomic.Pointer[string]
 	protectedMode    atomic.Bool
+	maxClients       atomic.Int64 // maxclients
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -71,6 +72,7 @@ func NewServer(config Config) *Server {
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
 	s.requirePass.Store(&config.RequirePass)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.maxClients.Store(int64(config.MaxClients))
 	return s
 }
 
@@ -138,7 +140,7 @@ func (s *Server) add(conn net.Conn) *client {
 		conn.Close()
 		return nil
 	}
-	if len(s.clients) >= s.config.MaxClients {
+	if int64(len(s.clients)) >= s.maxClients.Load() {
 		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()

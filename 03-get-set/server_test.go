@@ -446,3 +446,20 @@ func TestServerOutlivesFailedAccepts(t *testing.T) {
 	addr := redistest.StartOn(t, NewServer(Config{Bind: "127.0.0.1", MaxClients: 10000}), redistest.OutOfDescriptors(redistest.Listen(t), 3))
 	assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str)
 }
+
+// CONFIG SET maxclients takes effect for the next connection: with 2, a third client is
+// refused with Redis's error, as Redis refuses it.
+func TestConfigSetMaxclients(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		first := redistest.Dial(t, addr)
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive\r\n",
+			first.RawReplyTo("CONFIG", "SET", "maxclients", "0"))
+		require.Equal(t, "OK", first.Do("CONFIG", "SET", "maxclients", "2").Str)
+		assert.Equal(t, "2", first.Do("CONFIG", "GET", "maxclients").Elems[1].Str)
+		second := redistest.Dial(t, addr)
+		assert.Equal(t, "PONG", second.Do("PING").Str)
+		third := redistest.Dial(t, addr)
+		assert.Equal(t, "-ERR max number of clients reached\r\n", third.RawReply())
+		require.Equal(t, "OK", first.Do("CONFIG", "SET", "maxclients", "10000").Str)
+	}, oneDatabase...)
+}

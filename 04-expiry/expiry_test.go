@@ -149,7 +149,7 @@ func startInBubble(t *testing.T) (*Server, *pipeClient) {
 	ours, theirs := net.Pipe()
 	done := make(chan struct{})
 	go func() { newClient(srv, theirs).serve(); close(done) }()
-	go srv.store.expireLoop(srv.config.Hz, srv.stop)
+	go srv.store.expireLoop(&srv.hz, srv.stop)
 	t.Cleanup(func() {
 		ours.Close()
 		<-done

@@ -43,6 +43,8 @@ type Server struct {
 	queryBufferLimit atomic.Int64
 	requirePass      atomic.Pointer[string]
 	protectedMode    atomic.Bool
+	maxClients       atomic.Int64 // maxclients
+	hz               atomic.Int64 // hz: the active expiry cycles a second
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -76,6 +78,8 @@ func NewServer(config Config) *Server {
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
 	s.requirePass.Store(&config.RequirePass)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.maxClients.Store(int64(config.MaxClients))
+	s.hz.Store(int64(config.Hz))
 	return s
 }
 
@@ -93,7 +97,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		s.store.expireLoop(s.config.Hz, s.stop)
+		s.store.expireLoop(&s.hz, s.stop)
 	}()
 	s.mu.Unlock()
 
@@ -148,7 +152,7 @@ func (s *Server) add(conn net.Conn) *client {
 		conn.Close()
 		return nil
 	}
-	if len(s.clients) >= s.config.MaxClients {
+	if int64(len(s.clients)) >= s.maxClients.Load() {
 		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()

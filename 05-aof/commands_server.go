@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/fdlimit"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -231,6 +232,9 @@ func configSet(c *client, args [][]byte) {
 		case !known[name]:
 			c.writer.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
 			return
+		case protectedConfigs[name]:
+			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - can't set protected config")
+			return
 		case settable[name] == nil:
 			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - can't set immutable config")
 			return
@@ -261,6 +265,33 @@ func configSet(c *client, args [][]byte) {
 // and CONFIG SET refuses them as Redis refuses its immutable ones.
 func (s *Server) settable() map[string]func(value string) (func(), error) {
 	return map[string]func(string) (func(), error){
+		// More clients need more descriptors: Redis raises the limit or refuses the number
+		// (updateMaxclients in config.c). Clients already connected stay.
+		"maxclients": func(value string) (func(), error) {
+			n, err := strconv.ParseInt(value, 10, 64)
+			switch {
+			case err != nil:
+				return nil, errors.New("argument couldn't be parsed into an integer")
+			case n < 1 || n > math.MaxUint32:
+				return nil, errors.New("argument must be between 1 and 4294967295 inclusive")
+			}
+			if allowed := fdlimit.Raise(int(n)); allowed < int(n) {
+				return nil, fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", allowed)
+			}
+			return func() { s.maxClients.Store(n) }, nil
+		},
+		// Redis keeps the rate between 1 and 500 (updateHZ); the expiry cycle takes it from its
+		// next tick.
+		"hz": func(value string) (func(), error) {
+			n, err := strconv.ParseInt(value, 10, 64)
+			switch {
+			case err != nil:
+				return nil, errors.New("argument couldn't be parsed into an integer")
+			case n < 0 || n > math.MaxInt32:
+				return nil, errors.New("argument must be between 0 and 2147483647 inclusive")
+			}
+			return func() { s.hz.Store(min(max(n, 1), 500)) }, nil
+		},
 		"client-output-buffer-limit": func(value string) (func(), error) {
 			limits, err := parseOutputLimits(value, *s.outputLimits.Load())
 			return func() { s.outputLimits.Store(&limits) }, err
@@ -321,6 +352,10 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 	}
 }
 
+// protectedConfigs are the directives Redis 7.0 marks PROTECTED_CONFIG: CONFIG SET refuses
+// them unless enable-protected-configs allows it, which is off by default (and not here).
+var protectedConfigs = map[string]bool{"dir": true}
+
 // parseYesNo parses a yes/no directive, with Redis's error.
 func parseYesNo(value string) (bool, error) {
 	if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
@@ -347,13 +382,13 @@ func (s *Server) settings() [][2]string {
 	return [][2]string{
 		{"port", strconv.Itoa(s.config.Port)},
 		{"bind", s.config.Bind},
-		{"maxclients", strconv.Itoa(s.config.MaxClients)},
+		{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
 		{"requirepass", *s.requirePass.Load()},
 		{"protected-mode", yesNo(s.protectedMode.Load())},
 		{"databases", "1"},
-		{"hz", strconv.Itoa(s.config.Hz)},
+		{"hz", strconv.FormatInt(s.hz.Load(), 10)},
 		{"save", ""}, // no snapshots yet (step 06)
 		{"appendonly", yesNo(s.aof.Load() != nil)},
 		{"appendfsync", *s.aofSettings.fsync.Load()},

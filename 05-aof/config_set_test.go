@@ -36,6 +36,7 @@ func TestConfigSetDirectives(t *testing.T) {
 	}
 	exchanges = append(exchanges,
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "appendfsync", "no", "appendfsync", "no"), Want: []string{failed("appendfsync", "duplicate parameter")}},
+		redistest.Exchange{Send: cmd("CONFIG", "SET", "dir", "/tmp"), Want: []string{failed("dir", "can't set protected config")}},
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "appendfsync", "everysec", "aof-load-truncated", "yes") + cmd("CONFIG", "GET", "appendfsync"),
 			Want: []string{"+OK\r\n", pair("appendfsync", "everysec")}},
 	)

@@ -1,6 +1,9 @@
 package main
 
-import "time"
+import (
+	"sync/atomic"
+	"time"
+)
 
 // Active expiry. Passive expiry (Keyspace.Get) removes an expired key when somebody asks for
 // it; a key nobody asks for again would stay in memory forever. So, like Redis, the server
@@ -65,15 +68,20 @@ func (s *Store) expireSample() (sampled, expired int) {
 	return sampled, expired
 }
 
-// expireLoop runs activeExpireCycle hz times a second until stop is closed.
-func (s *Store) expireLoop(hz int, stop <-chan struct{}) {
-	ticker := time.NewTicker(time.Second / time.Duration(hz))
+// expireLoop runs activeExpireCycle hz times a second until stop is closed. A rate changed by
+// CONFIG SET applies from the next tick.
+func (s *Store) expireLoop(hz *atomic.Int64, stop <-chan struct{}) {
+	rate := hz.Load()
+	ticker := time.NewTicker(time.Second / time.Duration(rate))
 	defer ticker.Stop()
-	budget := expireCycleBudget(hz)
 	for {
 		select {
 		case <-ticker.C:
-			s.activeExpireCycle(budget)
+			if now := hz.Load(); now != rate {
+				rate = now
+				ticker.Reset(time.Second / time.Duration(rate))
+			}
+			s.activeExpireCycle(expireCycleBudget(int(rate)))
 		case <-stop:
 			return
 		}

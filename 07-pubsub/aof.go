@@ -33,6 +33,7 @@ type aofSettings struct {
 	loadTruncated  atomic.Bool            // aof-load-truncated
 	rewritePercent atomic.Int64           // auto-aof-rewrite-percentage
 	rewriteMinSize atomic.Int64           // auto-aof-rewrite-min-size
+	rdbPreamble    atomic.Bool            // aof-use-rdb-preamble
 }
 
 func newAOFSettings(config AOFConfig) *aofSettings {
@@ -41,6 +42,7 @@ func newAOFSettings(config AOFConfig) *aofSettings {
 	s.loadTruncated.Store(config.LoadTruncated)
 	s.rewritePercent.Store(config.RewritePercent)
 	s.rewriteMinSize.Store(config.RewriteMinSize)
+	s.rdbPreamble.Store(config.RDBPreamble)
 	return s
 }
 
@@ -276,7 +278,7 @@ func (a *appendOnlyFile) close() error {
 // appendonly.aof.1.base.aof (or .base.rdb with the RDB preamble), appendonly.aof.1.incr.aof.
 func (a *appendOnlyFile) fileName(seq int64, kind string) string {
 	extension := "aof"
-	if kind == "base" && a.config.RDBPreamble {
+	if kind == "base" && a.live.rdbPreamble.Load() {
 		extension = "rdb"
 	}
 	return fmt.Sprintf("%s.%d.%s.%s", a.config.FileName, seq, kind, extension)

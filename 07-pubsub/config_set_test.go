@@ -31,6 +31,7 @@ func TestConfigSetDirectives(t *testing.T) {
 		{"aof-load-truncated", "no", "no", "1", "argument must be 'yes' or 'no'"},
 		{"auto-aof-rewrite-percentage", "50", "50", "-1", "argument must be between 0 and 2147483647 inclusive"},
 		{"auto-aof-rewrite-min-size", "1mb", "1048576", "1x", "argument must be a memory value"},
+		{"aof-use-rdb-preamble", "no", "no", "nope", "argument must be 'yes' or 'no'"},
 	} {
 		exchanges = append(exchanges,
 			redistest.Exchange{Send: cmd("CONFIG", "SET", d.name, d.value) + cmd("CONFIG", "GET", d.name),
@@ -40,6 +41,8 @@ func TestConfigSetDirectives(t *testing.T) {
 	}
 	exchanges = append(exchanges,
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "appendfsync", "no", "appendfsync", "no"), Want: []string{failed("appendfsync", "duplicate parameter")}},
+		redistest.Exchange{Send: cmd("CONFIG", "SET", "dir", "/tmp"), Want: []string{failed("dir", "can't set protected config")}},
+		redistest.Exchange{Send: cmd("CONFIG", "SET", "DBFILENAME", "x.rdb"), Want: []string{failed("DBFILENAME", "can't set protected config")}},
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "save", "", "appendfsync", "everysec") + cmd("CONFIG", "GET", "save"),
 			Want: []string{"+OK\r\n", pair("save", "")}},
 	)

@@ -121,7 +121,7 @@ func (a *appendOnlyFile) create() error {
 	for _, name := range []string{a.manifest.base.name, a.manifest.incrs[0].name} {
 		slog.Info("creating AOF file on server start", "file", name)
 		err := writeFileSynced(filepath.Join(a.dir, name), func(f *os.File) error {
-			if name == a.manifest.base.name && a.config.RDBPreamble { // an empty snapshot
+			if name == a.manifest.base.name && a.live.rdbPreamble.Load() { // an empty snapshot
 				return writeRDB(f, nil, time.Now().UnixMilli(), rdbOptions{compression: true, checksum: true, aofBase: true})
 			}
 			return nil

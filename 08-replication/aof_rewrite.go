@@ -215,7 +215,7 @@ func (a *appendOnlyFile) finishRewrite(snapshot map[string]entry, baseSeq int64)
 	base := aofFile{a.fileName(baseSeq, "base"), baseSeq}
 	temp := filepath.Join(a.dir, fmt.Sprintf("temp-rewriteaof-bg-%d.aof", os.Getpid()))
 	var size int64
-	if a.config.RDBPreamble {
+	if a.live.rdbPreamble.Load() {
 		err = writeFileSynced(temp, func(f *os.File) error {
 			return writeRDB(f, snapshot, time.Now().UnixMilli(), rdbOptions{compression: true, checksum: true, aofBase: true})
 		})

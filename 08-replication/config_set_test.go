@@ -32,6 +32,7 @@ func TestConfigSetDirectives(t *testing.T) {
 		{"aof-load-truncated", "no", "no", "1", "argument must be 'yes' or 'no'"},
 		{"auto-aof-rewrite-percentage", "50", "50", "-1", "argument must be between 0 and 2147483647 inclusive"},
 		{"auto-aof-rewrite-min-size", "1mb", "1048576", "1x", "argument must be a memory value"},
+		{"aof-use-rdb-preamble", "no", "no", "nope", "argument must be 'yes' or 'no'"},
 		{"repl-backlog-size", "1", "16384", "0", "argument must be between 1 and 9223372036854775807 inclusive"},
 		{"repl-backlog-size", "2mb", "2097152", "-5", "argument must be a memory value"},
 		{"repl-diskless-sync", "no", "no", "on", "argument must be 'yes' or 'no'"},
@@ -51,6 +52,8 @@ func TestConfigSetDirectives(t *testing.T) {
 			Want: []string{pair("repl-ping-replica-period", "4"), pair("slaveof", "")}},
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "slaveof", "127.0.0.1 1"), Want: []string{failed("slaveof", "can't set immutable config")}},
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "repl-timeout", "7", "repl-timeout", "8"), Want: []string{failed("repl-timeout", "duplicate parameter")}},
+		redistest.Exchange{Send: cmd("CONFIG", "SET", "dir", "/tmp"), Want: []string{failed("dir", "can't set protected config")}},
+		redistest.Exchange{Send: cmd("CONFIG", "SET", "DBFILENAME", "x.rdb"), Want: []string{failed("DBFILENAME", "can't set protected config")}},
 		redistest.Exchange{Send: cmd("CONFIG", "SET", "save", "", "appendfsync", "everysec") + cmd("CONFIG", "GET", "save"),
 			Want: []string{"+OK\r\n", pair("save", "")}},
 	)

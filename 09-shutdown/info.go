@@ -161,7 +161,7 @@ func (s *Server) infoServer(b *strings.Builder) {
 		{"atomicvar_api", "c11-builtin"}, {"gcc_version", "0.0.0"}, {"process_id", os.Getpid()},
 		{"process_supervised", "no"}, {"run_id", s.runID}, {"tcp_port", s.config.Port},
 		{"server_time_usec", time.Now().UnixMicro()}, {"uptime_in_seconds", int64(uptime.Seconds())},
-		{"uptime_in_days", int64(uptime.Hours() / 24)}, {"hz", s.config.Hz}, {"configured_hz", s.config.Hz},
+		{"uptime_in_days", int64(uptime.Hours() / 24)}, {"hz", s.hz.Load()}, {"configured_hz", s.hz.Load()},
 		{"lru_clock", time.Now().Unix() & (1<<24 - 1)}, {"executable", executable}, {"config_file", ""},
 		{"io_threads_active", 0},
 	} {
@@ -191,7 +191,7 @@ func (s *Server) infoClients(b *strings.Builder) {
 	s.repl.mu.Unlock()
 	field(b, "connected_clients", s.clientCount()-replicas) // replicas' links are not counted, as in Redis
 	field(b, "cluster_connections", 0)
-	field(b, "maxclients", s.config.MaxClients)
+	field(b, "maxclients", s.maxClients.Load())
 	field(b, "client_recent_max_input_buffer", 0)
 	field(b, "client_recent_max_output_buffer", 0)
 	field(b, "blocked_clients", s.blocked.Load())

@@ -446,3 +446,38 @@ func TestServerOutlivesFailedAccepts(t *testing.T) {
 	addr := redistest.StartOn(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10000}), redistest.OutOfDescriptors(redistest.Listen(t), 3))
 	assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str)
 }
+
+// CONFIG SET maxclients takes effect for the next connection: with 2, a third client is
+// refused with Redis's error, as Redis refuses it.
+func TestConfigSetMaxclients(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		first := redistest.Dial(t, addr)
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and 4294967295 inclusive\r\n",
+			first.RawReplyTo("CONFIG", "SET", "maxclients", "0"))
+		require.Equal(t, "OK", first.Do("CONFIG", "SET", "maxclients", "2").Str)
+		assert.Equal(t, "2", first.Do("CONFIG", "GET", "maxclients").Elems[1].Str)
+		second := redistest.Dial(t, addr)
+		assert.Equal(t, "PONG", second.Do("PING").Str)
+		third := redistest.Dial(t, addr)
+		assert.Equal(t, "-ERR max number of clients reached\r\n", third.RawReply())
+		require.Equal(t, "OK", first.Do("CONFIG", "SET", "maxclients", "10000").Str)
+	}, oneDatabase...)
+}
+
+// CONFIG SET hz keeps the rate between 1 and 500, as Redis does, and INFO shows it.
+func TestConfigSetHz(t *testing.T) {
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		{Send: cmd("CONFIG", "SET", "hz", "0") + cmd("CONFIG", "GET", "hz"), Want: []string{"+OK\r\n", "*2\r\n$2\r\nhz\r\n$1\r\n1\r\n"}},
+		{Send: cmd("CONFIG", "SET", "hz", "1000") + cmd("CONFIG", "GET", "hz"), Want: []string{"+OK\r\n", "*2\r\n$2\r\nhz\r\n$3\r\n500\r\n"}},
+		{Send: cmd("CONFIG", "SET", "hz", "x"), Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"}},
+		{Send: cmd("CONFIG", "SET", "hz", "-1"), Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument must be between 0 and 2147483647 inclusive\r\n"}},
+		{Send: cmd("CONFIG", "SET", "hz", "20"), Want: []string{"+OK\r\n"}},
+	}, oneDatabase...)
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		conn := redistest.Dial(t, addr)
+		require.Equal(t, "OK", conn.Do("CONFIG", "SET", "hz", "50").Str)
+		info := conn.Do("INFO", "server").Str
+		assert.Contains(t, info, "\r\nhz:50\r\n")
+		assert.Contains(t, info, "\r\nconfigured_hz:50\r\n")
+	}, oneDatabase...)
+}

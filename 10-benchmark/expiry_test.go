@@ -146,7 +146,7 @@ type pipeClient struct {
 // bubble, and stops both when the test ends.
 func startInBubble(t *testing.T) (*Server, *pipeClient) {
 	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10, Hz: 10})
-	go srv.store.expireLoop(srv.config.Hz, srv.stop)
+	go srv.store.expireLoop(&srv.hz, srv.stop)
 	t.Cleanup(func() { close(srv.stop) })
 	return srv, dialInBubble(t, srv)
 }

@@ -97,6 +97,8 @@ type Server struct {
 	masterAuth              atomic.Pointer[string] // masterauth: the password a replica gives its master
 	masterUser              atomic.Pointer[string] // masteruser: with it, the user name
 	protectedMode           atomic.Bool
+	maxClients              atomic.Int64 // maxclients
+	hz                      atomic.Int64 // hz: the active expiry cycles a second
 	stopWritesOnBgsaveError atomic.Bool
 	// Persistence and replication settings CONFIG SET may change while the server runs.
 	aofSettings           *aofSettings
@@ -153,6 +155,8 @@ func NewServer(config Config) (*Server, error) {
 	s.masterAuth.Store(&config.Repl.MasterAuth)
 	s.masterUser.Store(&config.Repl.MasterUser)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.maxClients.Store(int64(config.MaxClients))
+	s.hz.Store(int64(config.Hz))
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
 	s.aofSettings = newAOFSettings(config.AOF)
 	s.savePoints.Store(&config.RDB.SavePoints)
@@ -196,7 +200,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		s.store.expireLoop(s.config.Hz, s.stop)
+		s.store.expireLoop(&s.hz, s.stop)
 	}()
 	if a := s.aof.Load(); a != nil {
 		s.runInBackground(a)
@@ -276,7 +280,7 @@ func (s *Server) add(conn net.Conn) *client {
 		conn.Close()
 		return nil
 	}
-	if len(s.clients) >= s.config.MaxClients {
+	if int64(len(s.clients)) >= s.maxClients.Load() {
 		s.stats.rejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()

@@ -37,6 +37,21 @@ func Fit(maxclients int) int {
 	return fitted
 }
 
+// Raise is Fit for a server already running (CONFIG SET maxclients: updateMaxclients in
+// Redis's config.c): it raises the descriptor limit as far as it can for maxclients, logs
+// what it did, and returns the most clients the limit allows, never stopping the server.
+func Raise(maxclients int) int {
+	current, err := getLimit()
+	if err != nil {
+		return min(maxclients, 1024-Reserved)
+	}
+	fitted, lines, _ := fit(maxclients, current, setLimit)
+	for _, line := range lines {
+		slog.Warn(line)
+	}
+	return fitted
+}
+
 // fit is Fit's reckoning, given the current soft limit and a way to set a new one: it tries
 // maxclients + Reserved, then 16 fewer at a time, down to the current limit.
 func fit(maxclients int, current uint64, set func(uint64) error) (fitted int, lines []string, ok bool) {
