@@ -49,6 +49,7 @@ func TestConfigSetDirectives(t *testing.T) {
 // they are; yes again writes the next base and incr, and the old files go. A server started
 // on the files has every key.
 func TestConfigSetAppendonly(t *testing.T) {
+	t.Parallel() // it waits for rewrites
 	aofArgs := []string{"--aof-use-rdb-preamble", "no"}
 	run := func(t *testing.T, addr, dir string) {
 		conn := redistest.Dial(t, addr)

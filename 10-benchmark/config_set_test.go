@@ -73,6 +73,7 @@ func TestConfigSetDirectives(t *testing.T) {
 // CONFIG SET save adds a save point to a server started without one, and it is kept: the
 // next write is saved once its time has passed, as Redis's serverCron saves it.
 func TestConfigSetSaveStartsSaving(t *testing.T) {
+	t.Parallel() // it waits for the server to save
 	_, addr := rdbServer(t, t.TempDir())
 	redistest.Both(t, addr, func(t *testing.T, addr string) {
 		conn := redistest.Dial(t, addr)
@@ -89,6 +90,7 @@ func TestConfigSetSaveStartsSaving(t *testing.T) {
 // CONFIG SET repl-diskless-sync and repl-diskless-sync-delay decide how the next full sync
 // is sent: an RDB streamed with an EOF mark, or one of known length from a file.
 func TestConfigSetDisklessSync(t *testing.T) {
+	t.Parallel() // it waits for a snapshot
 	_, addr := rdbServer(t, t.TempDir())
 	redistest.Both(t, addr, func(t *testing.T, addr string) {
 		for _, diskless := range []string{"yes", "no"} {
@@ -133,6 +135,7 @@ func TestPsyncAfterPendingReplies(t *testing.T) {
 // they are; yes again writes the next base and incr, and the old files go. A server started
 // on the files has every key.
 func TestConfigSetAppendonly(t *testing.T) {
+	t.Parallel() // it waits for rewrites
 	aofArgs := []string{"--aof-use-rdb-preamble", "no"}
 	run := func(t *testing.T, addr, dir string) {
 		conn := redistest.Dial(t, addr)
