@@ -268,12 +268,9 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 		// More clients need more descriptors: Redis raises the limit or refuses the number
 		// (updateMaxclients in config.c). Clients already connected stay.
 		"maxclients": func(value string) (func(), error) {
-			n, err := strconv.ParseInt(value, 10, 64)
-			switch {
-			case err != nil:
-				return nil, errors.New("argument couldn't be parsed into an integer")
-			case n < 1 || n > math.MaxUint32:
-				return nil, errors.New("argument must be between 1 and 4294967295 inclusive")
+			n, err := parseIntSetting(value, 1, math.MaxUint32)
+			if err != nil {
+				return nil, err
 			}
 			if allowed := fdlimit.Raise(int(n)); allowed < int(n) {
 				return nil, fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", allowed)
@@ -299,6 +296,18 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			return func() { s.protectedMode.Store(yes(value)) }, nil
 		},
 	}
+}
+
+// parseIntSetting parses an integer directive from least to most, with Redis's errors.
+func parseIntSetting(value string, least, most int64) (int64, error) {
+	n, err := strconv.ParseInt(value, 10, 64)
+	if err != nil {
+		return 0, errors.New("argument couldn't be parsed into an integer")
+	}
+	if n < least || n > most {
+		return 0, fmt.Errorf("argument must be between %d and %d inclusive", least, most)
+	}
+	return n, nil
 }
 
 // settings lists the configuration CONFIG GET can report, as name/value pairs, with the

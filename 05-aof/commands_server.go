@@ -268,12 +268,9 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 		// More clients need more descriptors: Redis raises the limit or refuses the number
 		// (updateMaxclients in config.c). Clients already connected stay.
 		"maxclients": func(value string) (func(), error) {
-			n, err := strconv.ParseInt(value, 10, 64)
-			switch {
-			case err != nil:
-				return nil, errors.New("argument couldn't be parsed into an integer")
-			case n < 1 || n > math.MaxUint32:
-				return nil, errors.New("argument must be between 1 and 4294967295 inclusive")
+			n, err := parseIntSetting(value, 1, math.MaxUint32)
+			if err != nil {
+				return nil, err
 			}
 			if allowed := fdlimit.Raise(int(n)); allowed < int(n) {
 				return nil, fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", allowed)
@@ -283,14 +280,8 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 		// Redis keeps the rate between 1 and 500 (updateHZ); the expiry cycle takes it from its
 		// next tick.
 		"hz": func(value string) (func(), error) {
-			n, err := strconv.ParseInt(value, 10, 64)
-			switch {
-			case err != nil:
-				return nil, errors.New("argument couldn't be parsed into an integer")
-			case n < 0 || n > math.MaxInt32:
-				return nil, errors.New("argument must be between 0 and 2147483647 inclusive")
-			}
-			return func() { s.hz.Store(min(max(n, 1), 500)) }, nil
+			n, err := parseIntSetting(value, 0, math.MaxInt32)
+			return func() { s.hz.Store(min(max(n, 1), 500)) }, err
 		},
 		"client-output-buffer-limit": func(value string) (func(), error) {
 			limits, err := parseOutputLimits(value, *s.outputLimits.Load())
@@ -342,7 +333,7 @@ func (s *Server) settable() map[string]func(value string) (func(), error) {
 			return func() { s.aofSettings.loadTruncated.Store(on) }, err
 		},
 		"auto-aof-rewrite-percentage": func(value string) (func(), error) {
-			n, err := parseIntSetting(value, 0)
+			n, err := parseIntSetting(value, 0, math.MaxInt32)
 			return func() { s.aofSettings.rewritePercent.Store(n) }, err
 		},
 		"auto-aof-rewrite-min-size": func(value string) (func(), error) {
@@ -364,14 +355,14 @@ func parseYesNo(value string) (bool, error) {
 	return yes(value), nil
 }
 
-// parseIntSetting parses an integer directive from least to 2147483647, with Redis's errors.
-func parseIntSetting(value string, least int64) (int64, error) {
+// parseIntSetting parses an integer directive from least to most, with Redis's errors.
+func parseIntSetting(value string, least, most int64) (int64, error) {
 	n, err := strconv.ParseInt(value, 10, 64)
 	if err != nil {
 		return 0, errors.New("argument couldn't be parsed into an integer")
 	}
-	if n < least || n > math.MaxInt32 {
-		return 0, fmt.Errorf("argument must be between %d and 2147483647 inclusive", least)
+	if n < least || n > most {
+		return 0, fmt.Errorf("argument must be between %d and %d inclusive", least, most)
 	}
 	return n, nil
 }

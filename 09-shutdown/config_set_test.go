@@ -40,6 +40,7 @@ func TestConfigSetDirectives(t *testing.T) {
 		{"repl-ping-replica-period", "3", "3", "0", "argument must be between 1 and 2147483647 inclusive"},
 		{"repl-ping-slave-period", "4", "4", "x", "argument couldn't be parsed into an integer"},
 		{"repl-timeout", "30", "30", "0", "argument must be between 1 and 2147483647 inclusive"},
+		{"shutdown-timeout", "3", "3", "abc", "argument couldn't be parsed into an integer"},
 	} {
 		exchanges = append(exchanges,
 			redistest.Exchange{Send: cmd("CONFIG", "SET", d.name, d.value) + cmd("CONFIG", "GET", d.name),
