@@ -122,6 +122,7 @@ func NewServer(config Config) (*Server, error) {
 	if config.Hz <= 0 {
 		config.Hz = 10 // Redis's default
 	}
+	config.Hz = min(config.Hz, 500) // Redis's CONFIG_MAX_HZ
 	if config.OutputLimits == (outputLimits{}) {
 		config.OutputLimits = defaultOutputLimits
 	}

@@ -538,7 +538,7 @@ func TestConfigSetMaxclients(t *testing.T) {
 	}, oneDatabase...)
 }
 
-// CONFIG SET hz keeps the rate between 1 and 500, as Redis does, and INFO shows it.
+// hz stays between 1 and 500, set at start or by CONFIG SET, as in Redis, and INFO shows it.
 func TestConfigSetHz(t *testing.T) {
 	redistest.Differential(t, startServer(t), []redistest.Exchange{
 		{Send: cmd("CONFIG", "SET", "hz", "0") + cmd("CONFIG", "GET", "hz"), Want: []string{"+OK\r\n", "*2\r\n$2\r\nhz\r\n$1\r\n1\r\n"}},
@@ -547,6 +547,10 @@ func TestConfigSetHz(t *testing.T) {
 		{Send: cmd("CONFIG", "SET", "hz", "-1"), Want: []string{"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument must be between 0 and 2147483647 inclusive\r\n"}},
 		{Send: cmd("CONFIG", "SET", "hz", "20"), Want: []string{"+OK\r\n"}},
 	}, oneDatabase...)
+	fast := redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100, Hz: 1000}))
+	redistest.Both(t, fast, func(t *testing.T, addr string) {
+		assert.Equal(t, "500", redistest.Dial(t, addr).Do("CONFIG", "GET", "hz").Elems[1].Str, "started with hz 1000")
+	}, "--hz", "1000")
 	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
 		conn := redistest.Dial(t, addr)
 		require.Equal(t, "OK", conn.Do("CONFIG", "SET", "hz", "50").Str)
