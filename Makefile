@@ -22,14 +22,16 @@ COURSE  := go build -o bin/course ./shared/cmd/course && bin/course
 # done", without the noise, and `make check; next-command` goes on to the next command.
 NOT_YET = { kill -PIPE $$PPID; exit 1; }
 
-.PHONY: help test check grade starter diff bench fmt-check vet $(STEPS)
+.PHONY: help test check grade starter diff bench doctor run fmt-check vet $(STEPS)
 
 help:
 	@echo "Build Your Own Redis in Go"
 	@echo
-	@echo "  make 01-tcp-echo        build and run that step's server on 127.0.0.1:$(PORT)"
+	@echo "  make 01-tcp-echo        build and run that step's server on 127.0.0.1:$(PORT), in the folder"
+	@echo "                          data/01-tcp-echo (where it writes its files)"
 	@echo "                          (PORT=7000 make ... for another port, ARGS='--bind 0.0.0.0' for more flags,"
 	@echo "                          TAGS=solution make ... to run it with the exercises' reference solutions)"
+	@echo "  make run STEP=10        the same for any step, step 10's server included"
 	@echo "  make check STEP=01      which of that step's exercises pass, and the first failure of each"
 	@echo "  make grade STEP=04 SERVER=<command>"
 	@echo "                          the stages of steps 01 to 04 against any server: SERVER=redis-server,"
@@ -44,30 +46,43 @@ help:
 	@echo "                          every server, Redis too; BENCH='--rounds 5 --scenarios set-get-p16' sets the"
 	@echo "                          benchmark's own flags), or for your server: make bench SERVER=../my-redis"
 	@echo "  make test               every test of every step, and the exercise proofs"
+	@echo "  make doctor             what the course needs on this machine (Go, real Redis and its version,"
+	@echo "                          nc, taskset, free ports), with what to do for each missing piece"
 	@echo
 	@echo "Steps: $(STEPS)"
 
-# Build the step's server and run it in the foreground; Ctrl-C stops it cleanly. If it cannot
-# start (most often: its port is taken by another server), say how to pick another port.
+# Build the step's server and run it in the foreground; Ctrl-C stops it cleanly. It runs in
+# its own data folder, data/<step>, so that the files one step writes (dump.rdb,
+# appendonlydir) are not what the next step loads. If it cannot start (most often: its port
+# is taken by another server), say how to pick another port.
+define SERVE
+	@mkdir -p bin data/$(1)
+	cd $(1) && go build -tags '$(TAGS)' -o ../bin/$(1) .
+	@echo "cd data/$(1) && ../../bin/$(1) --port $(PORT) $(ARGS)"
+	@cd data/$(1) && ../../bin/$(1) --port $(PORT) $(ARGS) || { echo "The server did not start. If port $(PORT) is taken, pick another: PORT=$$(($(PORT)+1)) make $(2)"; exit 1; }
+endef
+
 $(SERVERS):
-	@mkdir -p bin
-	cd $@ && go build -tags '$(TAGS)' -o ../bin/$@ .
-	@echo ./bin/$@ --port $(PORT) $(ARGS)
-	@./bin/$@ --port $(PORT) $(ARGS) || { echo "The server did not start. If port $(PORT) is taken, pick another: PORT=$$(($(PORT)+1)) make $@"; exit 1; }
+	$(call SERVE,$@,$@)
+
+# Any step's server, step 10's included (whose own target is the benchmark).
+run:
+	@$(if $(STEP_DIR),,echo "name the step: make run STEP=10"; exit 2)
+	$(call SERVE,$(STEP_DIR),run STEP=$(STEP))
 
 # The benchmark: real Redis (when installed) and the servers named, in rounds that take turns,
 # on one core. STEP= a step's server, SERVER= any server (a command, or the folder of a Go module).
 # The tool is built with step 10's reference solutions (its exercises are parts of it):
 # BENCH_TAGS= builds it with yours.
 BENCH_TAGS ?= solution
-BENCH_STEP = $(if $(STEP),$(firstword $(filter $(STEP)-% 0$(STEP)-%,$(STEPS))))
+STEP_DIR = $(if $(STEP),$(firstword $(filter $(STEP)-% 0$(STEP)-%,$(STEPS))))
 bench:
 	@mkdir -p bin
 	@cd 10-benchmark && go build -tags '$(BENCH_TAGS)' -o ../bin/bench .
-	@$(if $(BENCH_STEP),cd $(BENCH_STEP) && go build -o ../bin/$(BENCH_STEP) .)
-	@$(if $(STEP),$(if $(BENCH_STEP),,echo "there is no step $(STEP): $(STEPS)"; exit 2))
-	@$(if $(or $(BENCH_STEP),$(SERVER)),,echo "name what to measure: make bench STEP=05, or make bench SERVER=<command or Go module folder>"; exit 2)
-	./bin/bench bench $(if $(BENCH_STEP),--server $(BENCH_STEP)=./bin/$(BENCH_STEP)) $(if $(SERVER),--server '$(SERVER)') \
+	@$(if $(STEP_DIR),cd $(STEP_DIR) && go build -o ../bin/$(STEP_DIR) .)
+	@$(if $(STEP),$(if $(STEP_DIR),,echo "there is no step $(STEP): $(STEPS)"; exit 2))
+	@$(if $(or $(STEP_DIR),$(SERVER)),,echo "name what to measure: make bench STEP=05, or make bench SERVER=<command or Go module folder>"; exit 2)
+	./bin/bench bench $(if $(STEP_DIR),--server $(STEP_DIR)=./bin/$(STEP_DIR)) $(if $(SERVER),--server '$(SERVER)') \
 		--args '$(ARGS)' --json bin/bench.json --html bin/bench.html $(BENCH)
 
 10-benchmark:
@@ -80,8 +95,10 @@ test: fmt-check vet
 fmt-check:
 	@out=$$(gofmt -l $(MODULES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
+# Each module is vetted on its own (GOWORK=off), as a learner who copies one step has it, and
+# for macOS too.
 vet:
-	@for m in $(MODULES); do (cd $$m && go vet ./... && go vet -tags solution ./...) || exit 1; done
+	@for m in $(MODULES); do (cd $$m && export GOWORK=off && go vet ./... && go vet -tags solution ./... && GOOS=darwin go vet ./...) || exit 1; done
 
 check:
 	@$(COURSE) check "$(STEP)" || $(NOT_YET)
@@ -94,3 +111,6 @@ starter:
 
 diff:
 	@$(COURSE) diff "$(STEP)" $(if $(TESTS),tests)
+
+doctor:
+	@$(COURSE) doctor

@@ -51,7 +51,7 @@ func main() {
 }
 
 // listenFailed stops the start as Redis does when its port is taken, in Redis's words:
-// "Could not create server TCP listening socket 127.0.0.1:6380: bind: Address already in use".
+// "Warning: Could not create server TCP listening socket 127.0.0.1:6380: bind: Address already in use".
 func listenFailed(addr string, err error) {
 	reason := err.Error()
 	var syscallErr *os.SyscallError
@@ -60,7 +60,7 @@ func listenFailed(addr string, err error) {
 		reason = syscallErr.Syscall + ": " + strings.ToUpper(text[:1]) + text[1:]
 	}
 	_, port, _ := net.SplitHostPort(addr)
-	slog.Error("Could not create server TCP listening socket " + addr + ": " + reason)
+	slog.Error("Warning: Could not create server TCP listening socket " + addr + ": " + reason)
 	slog.Error("Failed listening on port " + port + " (TCP), aborting.")
 	os.Exit(1)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"byoredis/shared/listen"
 	"byoredis/shared/resp"
 )
 
@@ -43,8 +45,10 @@ type Server struct {
 	queryBufferLimit atomic.Int64
 	requirePass      atomic.Pointer[string]
 	protectedMode    atomic.Bool
-	maxClients       atomic.Int64 // maxclients
-	hz               atomic.Int64 // hz: the active expiry cycles a second
+	port             atomic.Int64           // port
+	bind             atomic.Pointer[string] // bind
+	maxClients       atomic.Int64           // maxclients
+	hz               atomic.Int64           // hz: the active expiry cycles a second
 
 	// What INFO reports (info.go).
 	runID, replID string
@@ -53,12 +57,12 @@ type Server struct {
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
-	mu       sync.Mutex
-	listener net.Listener         // set by Serve, closed by Close
-	clients  map[net.Conn]*client // open connections, so that Close can close them
-	closed   bool                 // Close was called
-	running  sync.WaitGroup       // one per client goroutine, and the expiry loop
-	stop     chan struct{}        // closed by Close, to stop the expiry loop
+	mu        sync.Mutex
+	listeners []net.Listener       // what Serve and CONFIG SET port and bind listen on
+	clients   map[net.Conn]*client // open connections, so that Close can close them
+	closed    bool                 // Close was called
+	running   sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
+	stop      chan struct{}        // closed by Close, to stop what Serve started
 }
 
 // NewServer returns a server with an empty keyspace.
@@ -79,35 +83,67 @@ func NewServer(config Config) *Server {
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
 	s.requirePass.Store(&config.RequirePass)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.port.Store(int64(config.Port))
+	s.bind.Store(&config.Bind)
 	s.maxClients.Store(int64(config.MaxClients))
 	s.hz.Store(int64(config.Hz))
 	return s
 }
 
-// Serve accepts connections on ln until Close is called, then returns nil.
-func (s *Server) Serve(ln net.Listener) error {
+// Serve accepts connections on ln, and on what CONFIG SET port and bind listen on in its
+// place, until Close is called; then it returns nil.
+func (s *Server) Serve(ln net.Listener) error { return s.serve([]net.Listener{ln}) }
+
+// serve is Serve for any number of listeners, as main has one for each address of bind.
+func (s *Server) serve(listeners []net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ln.Close()
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		return nil
 	}
-	s.listener = ln
-	if addr, ok := ln.Addr().(*net.TCPAddr); ok {
-		s.config.Port = addr.Port // the real port, when asked for port 0 (CONFIG GET port)
+	if len(listeners) > 0 {
+		if addr, ok := listeners[0].Addr().(*net.TCPAddr); ok {
+			s.port.Store(int64(addr.Port)) // the real port, when asked for port 0 (CONFIG GET port)
+		}
 	}
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
 		s.store.expireLoop(&s.hz, s.stop)
 	}()
+	s.acceptOn(listeners)
 	s.mu.Unlock()
+	<-s.stop
+	return nil
+}
 
+// acceptOn closes what the server listens on and accepts on listeners instead, each in its
+// own goroutine. The caller holds s.mu.
+func (s *Server) acceptOn(listeners []net.Listener) {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.listeners = listeners
+	for _, ln := range listeners {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.accept(ln)
+		}()
+	}
+}
+
+// accept serves each connection ln accepts in its own goroutine, until ln is closed.
+func (s *Server) accept(ln net.Listener) {
 	var pause time.Duration // after a failed accept (acceptFailed)
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				return nil // Close closed the listener: a clean stop
+				return // by Close, or by CONFIG SET port or bind
 			}
 			pause = acceptFailed(err, pause)
 			continue
@@ -124,6 +160,72 @@ func (s *Server) Serve(ln net.Listener) error {
 			c.serve()
 		}()
 	}
+}
+
+// listenAsSet applies CONFIG SET's port and bind where args set them, and returns the
+// first of the two that args name, with an error when the server cannot listen there.
+func (s *Server) listenAsSet(args [][]byte) (string, error) {
+	bind, port, first := *s.bind.Load(), int(s.port.Load()), ""
+	for i := 2; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		switch name {
+		case "port":
+			port, _ = strconv.Atoi(string(args[i+1])) // checked by settable
+		case "bind":
+			bind = string(args[i+1])
+		default:
+			continue
+		}
+		first = cmp.Or(first, name)
+	}
+	if first == "" {
+		return "", nil
+	}
+	return first, s.rebind(bind, port, first)
+}
+
+// rebind listens on port at each address of bind in place of what the server listens on.
+// As Redis does (changeListenPort and changeBindAddr in server.c), it closes the old
+// listeners first, so that the new ones may take their addresses, and port 0 listens on
+// nothing; if an address fails, the old addresses are listened on again, and the error
+// is Redis's for the setting that changed.
+func (s *Server) rebind(bind string, port int, setting string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	var old []string
+	for _, ln := range s.listeners {
+		old = append(old, ln.Addr().String())
+		ln.Close()
+	}
+	var listeners []net.Listener
+	var err error
+	if port != 0 {
+		addresses, _ := listen.Addresses(bind) // checked by settable
+		listeners, err = listen.TCP(addresses, port)
+	}
+	if err != nil {
+		if setting == "bind" {
+			slog.Warn("Failed to bind")
+		}
+		slog.Warn("Failed applying new configuration. Possibly related to new " + setting + " setting. Restoring previous settings.")
+		for _, addr := range old {
+			if ln, err := net.Listen("tcp", addr); err == nil {
+				listeners = append(listeners, ln)
+			}
+		}
+		s.acceptOn(listeners)
+		if setting == "bind" {
+			return errors.New("Failed to bind to specified addresses.")
+		}
+		return errors.New("Unable to listen on this port. Check server logs.")
+	}
+	s.acceptOn(listeners)
+	s.bind.Store(&bind)
+	s.port.Store(int64(port))
+	return nil
 }
 
 // acceptFailed logs a failed accept and waits before the next one. Most often the process is
@@ -211,8 +313,8 @@ func (s *Server) Close() error {
 		close(s.stop)
 	}
 	s.closed = true
-	if s.listener != nil {
-		s.listener.Close()
+	for _, ln := range s.listeners {
+		ln.Close()
 	}
 	for conn := range s.clients {
 		conn.Close() // the goroutine blocked in Read wakes up with an error and returns

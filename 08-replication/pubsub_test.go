@@ -25,7 +25,11 @@ func TestSubscribeRESP2(t *testing.T) {
 	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
 		sub, pub := redistest.Dial(t, addr), redistest.Dial(t, addr)
 		sub.Send(cmd("UNSUBSCRIBE"))
-		sub.Expect("*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n")
+		if redistest.IsValkey(addr) { // Valkey 8 refuses it outside subscribed mode
+			sub.Expect("-NOSUB 'unsubscribe' command executed not in subscribed mode\r\n")
+		} else {
+			sub.Expect("*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n")
+		}
 		sub.Send(cmd("SUBSCRIBE", "ch1", "ch2") + cmd("PSUBSCRIBE", "news.*", "h?llo"))
 		sub.Expect("*3\r\n$9\r\nsubscribe\r\n$3\r\nch1\r\n:1\r\n", "*3\r\n$9\r\nsubscribe\r\n$3\r\nch2\r\n:2\r\n",
 			"*3\r\n$10\r\npsubscribe\r\n$6\r\nnews.*\r\n:3\r\n", "*3\r\n$10\r\npsubscribe\r\n$5\r\nh?llo\r\n:4\r\n")
@@ -41,8 +45,12 @@ func TestSubscribeRESP2(t *testing.T) {
 			"-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
 			"*3\r\n$9\r\nsubscribe\r\n$3\r\nch1\r\n:4\r\n") // already subscribed: the count stays
 		sub.Send(cmd("UNSUBSCRIBE", "ch1", "nosuch") + cmd("PUNSUBSCRIBE"))
-		sub.Expect("*3\r\n$11\r\nunsubscribe\r\n$3\r\nch1\r\n:3\r\n", "*3\r\n$11\r\nunsubscribe\r\n$6\r\nnosuch\r\n:3\r\n",
-			"*3\r\n$12\r\npunsubscribe\r\n$6\r\nnews.*\r\n:2\r\n", "*3\r\n$12\r\npunsubscribe\r\n$5\r\nh?llo\r\n:1\r\n")
+		sub.Expect("*3\r\n$11\r\nunsubscribe\r\n$3\r\nch1\r\n:3\r\n", "*3\r\n$11\r\nunsubscribe\r\n$6\r\nnosuch\r\n:3\r\n")
+		// PUNSUBSCRIBE with no pattern leaves them all, in an order Redis does not promise
+		// (7.0 keeps a list, 7.2 a hash table): the counts go down whatever the order.
+		first, second := sub.RawReply(), sub.RawReply()
+		assert.ElementsMatch(t, []string{"*3\r\n$12\r\npunsubscribe\r\n$6\r\nnews.*\r\n", "*3\r\n$12\r\npunsubscribe\r\n$5\r\nh?llo\r\n"},
+			[]string{strings.TrimSuffix(first, ":2\r\n"), strings.TrimSuffix(second, ":1\r\n")})
 		sub.Send(cmd("UNSUBSCRIBE") + cmd("PING") + cmd("GET", "foo"))
 		sub.Expect("*3\r\n$11\r\nunsubscribe\r\n$3\r\nch2\r\n:0\r\n", "+PONG\r\n", "$-1\r\n")
 	})
@@ -54,7 +62,11 @@ func TestSubscribeRESP3(t *testing.T) {
 		sub, pub := redistest.Dial(t, addr), redistest.Dial(t, addr)
 		sub.Do("HELLO", "3")
 		sub.Send(cmd("UNSUBSCRIBE") + cmd("SUBSCRIBE", "ch1") + cmd("PSUBSCRIBE", "c*"))
-		sub.Expect(">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n", ">3\r\n$9\r\nsubscribe\r\n$3\r\nch1\r\n:1\r\n", ">3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:2\r\n")
+		unsubscribed := ">3\r\n$11\r\nunsubscribe\r\n_\r\n:0\r\n"
+		if redistest.IsValkey(addr) { // Valkey 8 refuses it outside subscribed mode
+			unsubscribed = "-NOSUB 'unsubscribe' command executed not in subscribed mode\r\n"
+		}
+		sub.Expect(unsubscribed, ">3\r\n$9\r\nsubscribe\r\n$3\r\nch1\r\n:1\r\n", ">3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:2\r\n")
 		assert.Equal(t, int64(2), pub.Do("PUBLISH", "ch1", "hi").Int)
 		sub.Expect(">3\r\n$7\r\nmessage\r\n$3\r\nch1\r\n$2\r\nhi\r\n", ">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$3\r\nch1\r\n$2\r\nhi\r\n")
 		sub.Send(cmd("PING") + cmd("PING", "hello") + cmd("GET", "foo"))

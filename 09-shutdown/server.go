@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"log/slog"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"byoredis/shared/listen"
 	"byoredis/shared/resp"
 )
 
@@ -96,8 +98,10 @@ type Server struct {
 	masterAuth              atomic.Pointer[string] // masterauth: the password a replica gives its master
 	masterUser              atomic.Pointer[string] // masteruser: with it, the user name
 	protectedMode           atomic.Bool
-	maxClients              atomic.Int64 // maxclients
-	hz                      atomic.Int64 // hz: the active expiry cycles a second
+	port                    atomic.Int64           // port
+	bind                    atomic.Pointer[string] // bind
+	maxClients              atomic.Int64           // maxclients
+	hz                      atomic.Int64           // hz: the active expiry cycles a second
 	stopWritesOnBgsaveError atomic.Bool
 	// Persistence and replication settings CONFIG SET may change while the server runs.
 	aofSettings           *aofSettings
@@ -115,12 +119,12 @@ type Server struct {
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
-	mu       sync.Mutex
-	listener net.Listener         // set by Serve, closed by Close
-	clients  map[net.Conn]*client // open connections, so that Close can close them
-	closed   bool                 // Close was called
-	running  sync.WaitGroup       // one per client goroutine, and the expiry loop
-	stop     chan struct{}        // closed by Close, to stop the expiry loop
+	mu        sync.Mutex
+	listeners []net.Listener       // what Serve and CONFIG SET port and bind listen on
+	clients   map[net.Conn]*client // open connections, so that Close can close them
+	closed    bool                 // Close was called
+	running   sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
+	stop      chan struct{}        // closed by Close, to stop what Serve started
 }
 
 // NewServer returns a server whose keyspace is loaded from the append-only file when
@@ -155,6 +159,8 @@ func NewServer(config Config) (*Server, error) {
 	s.masterAuth.Store(&config.Repl.MasterAuth)
 	s.masterUser.Store(&config.Repl.MasterUser)
 	s.protectedMode.Store(config.ProtectedMode)
+	s.port.Store(int64(config.Port))
+	s.bind.Store(&config.Bind)
 	s.maxClients.Store(int64(config.MaxClients))
 	s.hz.Store(int64(config.Hz))
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
@@ -186,16 +192,24 @@ func NewServer(config Config) (*Server, error) {
 	return s, nil
 }
 
-// Serve accepts connections on ln until Close is called, then returns nil.
-func (s *Server) Serve(ln net.Listener) error {
+// Serve accepts connections on ln, and on what CONFIG SET port and bind listen on in its
+// place, until Close is called; then it returns nil.
+func (s *Server) Serve(ln net.Listener) error { return s.serve([]net.Listener{ln}) }
+
+// serve is Serve for any number of listeners, as main has one for each address of bind.
+func (s *Server) serve(listeners []net.Listener) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ln.Close()
+		for _, ln := range listeners {
+			ln.Close()
+		}
+		return nil
 	}
-	s.listener = ln
-	if addr, ok := ln.Addr().(*net.TCPAddr); ok {
-		s.config.Port = addr.Port // the real port, when asked for port 0 (CONFIG GET port)
+	if len(listeners) > 0 {
+		if addr, ok := listeners[0].Addr().(*net.TCPAddr); ok {
+			s.port.Store(int64(addr.Port)) // the real port, when asked for port 0 (CONFIG GET port)
+		}
 	}
 	s.running.Add(1)
 	go func() {
@@ -219,17 +233,39 @@ func (s *Server) Serve(ln net.Listener) error {
 		defer s.running.Done()
 		s.saveLoop(s.stop)
 	}()
+	s.acceptOn(listeners)
 	s.mu.Unlock()
+	<-s.stop
+	if s.stopping() {
+		<-s.stopped // a shutdown: return once everything is stopped and written
+	}
+	return nil
+}
 
+// acceptOn closes what the server listens on and accepts on listeners instead, each in its
+// own goroutine. The caller holds s.mu.
+func (s *Server) acceptOn(listeners []net.Listener) {
+	for _, ln := range s.listeners {
+		ln.Close()
+	}
+	s.listeners = listeners
+	for _, ln := range listeners {
+		s.running.Add(1)
+		go func() {
+			defer s.running.Done()
+			s.accept(ln)
+		}()
+	}
+}
+
+// accept serves each connection ln accepts in its own goroutine, until ln is closed.
+func (s *Server) accept(ln net.Listener) {
 	var pause time.Duration // after a failed accept (acceptFailed)
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
-				if s.stopping() {
-					<-s.stopped // a shutdown: return once everything is stopped and written
-				}
-				return nil // Close closed the listener: a clean stop
+				return // by Close, or by CONFIG SET port or bind
 			}
 			pause = acceptFailed(err, pause)
 			continue
@@ -246,6 +282,72 @@ func (s *Server) Serve(ln net.Listener) error {
 			c.serve()
 		}()
 	}
+}
+
+// listenAsSet applies CONFIG SET's port and bind where args set them, and returns the
+// first of the two that args name, with an error when the server cannot listen there.
+func (s *Server) listenAsSet(args [][]byte) (string, error) {
+	bind, port, first := *s.bind.Load(), int(s.port.Load()), ""
+	for i := 2; i < len(args); i += 2 {
+		name := strings.ToLower(string(args[i]))
+		switch name {
+		case "port":
+			port, _ = strconv.Atoi(string(args[i+1])) // checked by settable
+		case "bind":
+			bind = string(args[i+1])
+		default:
+			continue
+		}
+		first = cmp.Or(first, name)
+	}
+	if first == "" {
+		return "", nil
+	}
+	return first, s.rebind(bind, port, first)
+}
+
+// rebind listens on port at each address of bind in place of what the server listens on.
+// As Redis does (changeListenPort and changeBindAddr in server.c), it closes the old
+// listeners first, so that the new ones may take their addresses, and port 0 listens on
+// nothing; if an address fails, the old addresses are listened on again, and the error
+// is Redis's for the setting that changed.
+func (s *Server) rebind(bind string, port int, setting string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	var old []string
+	for _, ln := range s.listeners {
+		old = append(old, ln.Addr().String())
+		ln.Close()
+	}
+	var listeners []net.Listener
+	var err error
+	if port != 0 {
+		addresses, _ := listen.Addresses(bind) // checked by settable
+		listeners, err = listen.TCP(addresses, port)
+	}
+	if err != nil {
+		if setting == "bind" {
+			slog.Warn("Failed to bind")
+		}
+		slog.Warn("Failed applying new configuration. Possibly related to new " + setting + " setting. Restoring previous settings.")
+		for _, addr := range old {
+			if ln, err := net.Listen("tcp", addr); err == nil {
+				listeners = append(listeners, ln)
+			}
+		}
+		s.acceptOn(listeners)
+		if setting == "bind" {
+			return errors.New("Failed to bind to specified addresses.")
+		}
+		return errors.New("Unable to listen on this port. Check server logs.")
+	}
+	s.acceptOn(listeners)
+	s.bind.Store(&bind)
+	s.port.Store(int64(port))
+	return nil
 }
 
 // acceptFailed logs a failed accept and waits before the next one. Most often the process is
@@ -341,8 +443,8 @@ func (s *Server) stopServing(graceful bool) error {
 	}
 	close(s.stop)
 	s.closed = true
-	if s.listener != nil {
-		s.listener.Close()
+	for _, ln := range s.listeners {
+		ln.Close()
 	}
 	for conn := range s.clients {
 		if graceful {

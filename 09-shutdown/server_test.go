@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -72,10 +74,12 @@ func TestSetOptions(t *testing.T) {
 }
 
 // HELLO's reply differs from Redis's in two fields only: the version this server reports and
-// the client id (a count of connections, different on every server). Both are masked.
+// the client id (a count of connections, different on every server). Both are masked, and
+// Valkey's name for itself is read as Redis's.
 var helloVersionAndID = regexp.MustCompile(`(?s)\$7\r\nversion\r\n\$\d+\r\n[0-9.]+\r\n(.*?)\$2\r\nid\r\n:\d+\r\n`)
 
 func maskHello(reply string) string {
+	reply = strings.Replace(reply, "$6\r\nserver\r\n$6\r\nvalkey\r\n", "$6\r\nserver\r\n$5\r\nredis\r\n", 1)
 	return helloVersionAndID.ReplaceAllString(reply, "$$7\r\nversion\r\nVERSION\r\n$1$$2\r\nid\r\nID\r\n")
 }
 
@@ -122,7 +126,8 @@ func TestSelectAndClient(t *testing.T) {
 		{Send: cmd("CLIENT", "ID", "x"), Want: []string{"-ERR wrong number of arguments for 'client|id' command\r\n"}},
 		{Send: cmd("CLIENT", "SETNAME"), Want: []string{"-ERR wrong number of arguments for 'client|setname' command\r\n"}},
 		// Redis 7.0 has no CLIENT SETINFO (7.2 added it); go-redis sends it and ignores the error.
-		{Send: cmd("CLIENT", "SETINFO", "LIB-NAME", "go-redis"), Want: []string{"-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n"}},
+		{Send: cmd("CLIENT", "SETINFO", "LIB-NAME", "go-redis"), Want: []string{"-ERR unknown subcommand 'SETINFO'. Try CLIENT HELP.\r\n"},
+			Since: map[string][]string{"7.2": {"+OK\r\n"}}}, // CLIENT SETINFO came in Redis 7.2
 	}, oneDatabase...)
 }
 
@@ -149,11 +154,32 @@ func TestCommandInfo(t *testing.T) {
 			if commands[name].subcommands != nil {
 				continue
 			}
-			exchanges = append(exchanges, redistest.Exchange{Send: cmd("COMMAND", "INFO", name), Want: []string{commandInfoFromRedis(t, name, proto)}})
+			info := commandInfoFromRedis(t, name, proto)
+			exchanges = append(exchanges, redistest.Exchange{Send: cmd("COMMAND", "INFO", name), Want: []string{info}, Since: commandInfoSince(name, info)})
 		}
 		exchanges = append(exchanges, redistest.Exchange{Send: cmd("COMMAND", "INFO", "get", "nosuch"), Want: []string{commandInfoFromRedis(t, "get nosuch", proto)}})
 	}
 	redistest.Differential(t, startServer(t), exchanges, oneDatabase...)
+}
+
+// commandInfoSince is how later versions changed a command's entry (info, as Redis 7.0 has it),
+// where they did: 7.2 dropped MSETNX's tips and WAIT's noscript flag, and 7.4 and Valkey made
+// WAIT blocking.
+func commandInfoSince(name, info string) map[string][]string {
+	set := "*"
+	if strings.Contains(info, "~") {
+		set = "~" // RESP3
+	}
+	switch name {
+	case "msetnx":
+		tips := set + "2\r\n$26\r\nrequest_policy:multi_shard\r\n$23\r\nresponse_policy:agg_min\r\n"
+		return map[string][]string{"7.2": {strings.Replace(info, tips, set+"0\r\n", 1)}}
+	case "wait":
+		noscript, categories := set+"1\r\n+noscript\r\n", set+"2\r\n+@slow\r\n+@connection\r\n"
+		blocking := strings.Replace(strings.Replace(info, noscript, set+"1\r\n+blocking\r\n", 1), categories, set+"3\r\n+@slow\r\n+@blocking\r\n+@connection\r\n", 1)
+		return map[string][]string{"7.2": {strings.Replace(info, noscript, set+"0\r\n", 1)}, "7.4": {blocking}, "valkey": {blocking}}
+	}
+	return nil
 }
 
 // commandInfoFromRedis is what our server must send for COMMAND INFO: the test computes it
@@ -204,7 +230,11 @@ func TestCommandDocs(t *testing.T) {
 	assert.Equal(t, "Get the value of a key", ours["get.summary"])
 	assert.Len(t, ours, 8, "summary, since, group and complexity of get and client: %v", ours)
 	t.Run("redis", func(t *testing.T) {
-		assert.Equal(t, ours, fields(t, redistest.StartRedis(t)))
+		addr := redistest.StartRedis(t)
+		if redistest.RedisAtLeast(addr, 7, 2) { // 7.2 rewrote the summaries
+			ours["get.summary"], ours["client.summary"] = "Returns the string value of a key.", "A container for client connection commands."
+		}
+		assert.Equal(t, ours, fields(t, addr))
 	})
 }
 
@@ -243,8 +273,10 @@ func TestInfo(t *testing.T) {
 	redistest.Differential(t, addr, []redistest.Exchange{
 		{Send: cmd("INFO", "keyspace"), Want: []string{"$12\r\n# Keyspace\r\n\r\n"}},
 		{Send: cmd("SET", "a", "1") + cmd("SET", "b", "2"), Want: []string{"+OK\r\n", "+OK\r\n"}},
-		{Send: cmd("INFO", "KEYSPACE"), Want: []string{"$44\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n"}},
+		{Send: cmd("INFO", "KEYSPACE"), Want: []string{"$44\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n"},
+			Since: map[string][]string{"7.4": {"$56\r\n# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0,subexpiry=0\r\n\r\n"}}}, // 7.4: hash fields' expiry
 		{Send: cmd("HELLO", "3") + cmd("INFO", "keyspace"), Want: []string{"HELLO", "=48\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0\r\n\r\n"},
+			Since:     map[string][]string{"7.4": {"HELLO", "=60\r\ntxt:# Keyspace\r\ndb0:keys=2,expires=0,avg_ttl=0,subexpiry=0\r\n\r\n"}},
 			Normalize: func(r string) string { return map[bool]string{true: "HELLO", false: r}[strings.Contains(r, "server")] }},
 		{Send: cmd("INFO", "nosuchsection"), Want: []string{"=4\r\ntxt:\r\n"}},
 	}, oneDatabase...)
@@ -289,8 +321,8 @@ func TestInfoHasRedisFields(t *testing.T) {
 		return append(lines, commandStats...)
 	}
 	ours := report(t, startServer(t))
-	theirs := report(t, redistest.StartRedis(t, oneDatabase...))
-	assert.Equal(t, theirs, ours)
+	redis := redistest.StartRedis(t, oneDatabase...)
+	redistest.AssertSameFields(t, redis, report(t, redis), ours)
 }
 
 // Many clients writing one key at once: SET NX lets exactly one of them win.
@@ -461,6 +493,53 @@ func TestConfigSetMaxclients(t *testing.T) {
 		third := redistest.Dial(t, addr)
 		assert.Equal(t, "-ERR max number of clients reached\r\n", third.RawReply())
 		require.Equal(t, "OK", first.Do("CONFIG", "SET", "maxclients", "10000").Str)
+	}, oneDatabase...)
+}
+
+// CONFIG SET port and bind move where the server listens while its clients stay connected,
+// and a port or an address it cannot listen on changes nothing (as Redis's own
+// tests/unit/networking.tcl checks).
+func TestConfigSetPortAndBind(t *testing.T) {
+	redistest.Both(t, startServer(t), func(t *testing.T, addr string) {
+		conn := redistest.Dial(t, addr)
+		taken, err := net.Listen("tcp", "127.0.0.1:0") // a port another program holds
+		require.NoError(t, err)
+		defer taken.Close()
+		takenPort := strconv.Itoa(taken.Addr().(*net.TCPAddr).Port)
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'port') - Unable to listen on this port. Check server logs.\r\n",
+			conn.RawReplyTo("CONFIG", "SET", "port", takenPort))
+		assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str, "still listening where it was")
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'bind') - Failed to bind to specified addresses.\r\n",
+			conn.RawReplyTo("CONFIG", "SET", "bind", "999.999.999.999"))
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'bind') - Too many bind addresses specified.\r\n",
+			conn.RawReplyTo("CONFIG", "SET", "bind", strings.Repeat("127.0.0.1 ", 17)))
+		assert.Equal(t, "-ERR CONFIG SET failed (possibly related to argument 'port') - argument must be between 0 and 65535 inclusive\r\n",
+			conn.RawReplyTo("CONFIG", "SET", "port", "65536"))
+		assert.Equal(t, "PONG", redistest.Dial(t, addr).Do("PING").Str, "still listening where it was")
+
+		port, err := redistest.FreePort()
+		require.NoError(t, err)
+		moved := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		require.Equal(t, "+OK\r\n", conn.RawReplyTo("CONFIG", "SET", "port", strconv.Itoa(port)))
+		assert.Equal(t, strconv.Itoa(port), conn.Do("CONFIG", "GET", "port").Elems[1].Str, "the client that moved it stays")
+		assert.Equal(t, "PONG", redistest.Dial(t, moved).Do("PING").Str)
+		_, err = net.Dial("tcp", addr)
+		assert.Error(t, err, "the old port is closed")
+
+		// An address after "-" is optional: skipped where this machine does not have it
+		// (192.0.2.1 is reserved for documentation). No address listens on nothing.
+		require.Equal(t, "+OK\r\n", conn.RawReplyTo("CONFIG", "SET", "bind", "127.0.0.1 -192.0.2.1"))
+		assert.Equal(t, "127.0.0.1 -192.0.2.1", conn.Do("CONFIG", "GET", "bind").Elems[1].Str)
+		assert.Equal(t, "PONG", redistest.Dial(t, moved).Do("PING").Str)
+		require.Equal(t, "+OK\r\n", conn.RawReplyTo("CONFIG", "SET", "bind", ""))
+		_, err = net.Dial("tcp", moved)
+		assert.Error(t, err, "no address: nothing listens")
+		require.Equal(t, "+OK\r\n", conn.RawReplyTo("CONFIG", "SET", "bind", "127.0.0.1"))
+		assert.Equal(t, "PONG", redistest.Dial(t, moved).Do("PING").Str)
+		require.Equal(t, "+OK\r\n", conn.RawReplyTo("CONFIG", "SET", "port", "0"))
+		_, err = net.Dial("tcp", moved)
+		assert.Error(t, err, "port 0: nothing listens")
+		assert.Equal(t, "PONG", conn.Do("PING").Str)
 	}, oneDatabase...)
 }
 

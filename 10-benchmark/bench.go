@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -42,7 +43,9 @@ func benchMain(args []string) int {
 	htmlOut := fs.String("html", "", "write the report, with its charts, as one HTML file")
 	noPin := fs.Bool("no-pin", false, "do not put the servers and the load generator on one core")
 	list := fs.Bool("list", false, "list the scenarios and exit")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+		return 0 // --help printed the flags: what was asked
+	} else if err != nil {
 		return 2
 	}
 	replicaProgram, _ := exec.LookPath(*redis)
@@ -87,8 +90,9 @@ func benchMain(args []string) int {
 		report.Notes = append(report.Notes, redisMissing)
 		fmt.Println(redisMissing)
 	}
-	progress := newProgress(os.Stderr)
-	for _, sc := range scenarios {
+	progress := newProgress(os.Stderr, len(scenarios))
+	for i, sc := range scenarios {
+		progress.scenario = i + 1
 		report.Outcomes = append(report.Outcomes, compareScenario(ctx, sc, contenders, *rounds, progress.show))
 		if ctx.Err() != nil {
 			break
@@ -133,7 +137,7 @@ func contendersFrom(redis string, servers, addrs []string, serverArgs string) ([
 	for _, s := range servers {
 		name, command, ok := strings.Cut(s, "=")
 		if !ok {
-			command, name = s, strings.Fields(s)[0]
+			command, name = s, filepath.Base(strings.Fields(s)[0]) // "my-redis", not its path
 		}
 		target, _, err := stages.ServerTarget(command)
 		if err != nil {
@@ -175,9 +179,15 @@ func stepOf(name string) int {
 // bottleneck and every server scores about the same. It returns false where taskset is not
 // installed.
 func pinToOneCore() (int, bool) {
+	if runtime.GOOS != "linux" {
+		fmt.Fprintln(os.Stderr, "pinning to one core is Linux's (taskset) and is not available on "+runtime.GOOS+": each server "+
+			"uses the cores it wants, so a server that uses several (ours) is measured against one that uses one (Redis), "+
+			"and the load generator competes with both. Compare ratios from the same run only.")
+		return 0, false
+	}
 	taskset, err := exec.LookPath("taskset")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "taskset is not installed: the servers and the load generator are not pinned to one core, and the ratios spread more")
+		fmt.Fprintln(os.Stderr, "taskset is not installed (apt-get install util-linux): the servers and the load generator are not pinned to one core, and the ratios spread more")
 		return 0, false
 	}
 	exe, err := os.Executable()
@@ -228,18 +238,28 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// progress is the live line: what runs now, rewritten in place on a terminal.
+// progress is the live line: the scenario (k of N), what runs now, the time so far and an
+// estimate of what is left, rewritten in place on a terminal.
 type progress struct {
-	out      *os.File
-	terminal bool
+	out                 *os.File
+	terminal            bool
+	started             time.Time
+	scenario, scenarios int // the one running, from 1, of how many
 }
 
-func newProgress(out *os.File) *progress {
+func newProgress(out *os.File, scenarios int) *progress {
 	info, err := out.Stat()
-	return &progress{out: out, terminal: err == nil && info.Mode()&os.ModeCharDevice != 0}
+	return &progress{out: out, terminal: err == nil && info.Mode()&os.ModeCharDevice != 0, started: time.Now(), scenarios: scenarios}
 }
 
 func (p *progress) show(line string) {
+	elapsed := time.Since(p.started)
+	line = fmt.Sprintf("[%d of %d] %s (%v so far", p.scenario, p.scenarios, line, elapsed.Round(time.Second))
+	if done := p.scenario - 1; done > 0 { // the scenarios so far, as a guide to the rest: a rough one
+		left := time.Duration(float64(elapsed) / float64(done) * float64(p.scenarios-done))
+		line += fmt.Sprintf(", about %v left", left.Round(time.Second))
+	}
+	line += ")"
 	if p.terminal {
 		fmt.Fprintf(p.out, "\r\033[K%s", line)
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"byoredis/shared/fdlimit"
+	"byoredis/shared/listen"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -253,6 +254,12 @@ func configSet(c *client, args [][]byte) {
 		}
 		changes = append(changes, change)
 	}
+	// Where the server listens changes first: it is the one change that can fail (a port
+	// taken), and then nothing changes, as Redis restores what it had.
+	if setting, err := c.server.listenAsSet(args); err != nil {
+		c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + setting + "') - " + err.Error())
+		return
+	}
 	for _, change := range changes {
 		change()
 	}
@@ -273,6 +280,15 @@ func canonicalConfigName(arg []byte) string {
 // and CONFIG SET refuses them as Redis refuses its immutable ones.
 func (s *Server) settable() map[string]func(value string) (func(), error) {
 	return map[string]func(string) (func(), error){
+		// Where the server listens: checked here, applied by listenAsSet (server.go).
+		"port": func(value string) (func(), error) {
+			_, err := parseIntSetting(value, 0, 65535)
+			return func() {}, err
+		},
+		"bind": func(value string) (func(), error) {
+			_, err := listen.Addresses(value)
+			return func() {}, err
+		},
 		// More clients need more descriptors: Redis raises the limit or refuses the number
 		// (updateMaxclients in config.c). Clients already connected stay.
 		"maxclients": func(value string) (func(), error) {
@@ -446,8 +462,8 @@ func parseIntSetting(value string, least, most int64) (int64, error) {
 // values Redis would show for the same setup.
 func (s *Server) settings() [][2]string {
 	settings := [][2]string{
-		{"port", strconv.Itoa(s.config.Port)},
-		{"bind", s.config.Bind},
+		{"port", strconv.FormatInt(s.port.Load(), 10)},
+		{"bind", *s.bind.Load()},
 		{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},

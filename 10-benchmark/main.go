@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	_ "net/http/pprof" // --pprof
 	"os"
@@ -19,6 +18,7 @@ import (
 	"syscall"
 
 	"byoredis/shared/fdlimit"
+	"byoredis/shared/listen"
 )
 
 func main() {
@@ -28,7 +28,7 @@ func main() {
 	// Flags are named after Redis's config directives, so `--port 6380 --save ""` starts this
 	// server just as it starts a redis-server.
 	port := flag.Int("port", 6380, "TCP port to listen on")
-	bind := flag.String("bind", "127.0.0.1", "address to listen on")
+	bind := flag.String("bind", "127.0.0.1", `addresses to listen on, as Redis's bind: "127.0.0.1 ::1"; "*" for every IPv4 address`)
 	maxClients := flag.Int("maxclients", 10000, "most clients connected at once")
 	outputLimit := flag.String("client-output-buffer-limit", defaultOutputLimits.String(),
 		`the most a client's unread replies may hold, per class: "<class> <hard> <soft> <soft-seconds> ..."`)
@@ -123,9 +123,14 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, strconv.Itoa(*port)))
+	addresses, err := listen.Addresses(*bind)
 	if err != nil {
-		listenFailed(net.JoinHostPort(*bind, strconv.Itoa(*port)), err)
+		fatalConfig("bind", *bind, err)
+	}
+	listeners, err := listen.TCP(addresses, *port) // logs each address that fails, in Redis's words
+	if err != nil {
+		slog.Error("Failed listening on port " + strconv.Itoa(*port) + " (TCP), aborting.")
+		os.Exit(1)
 	}
 
 	srv.shutdownTimeout.Store(*shutdownTimeout)
@@ -160,8 +165,10 @@ func main() {
 	}()
 
 	go releaseWhenQuiet(srv.stats.commandsProcessed.Load) // memory.go
-	slog.Info("ready to accept connections", "addr", ln.Addr().String())
-	if err := srv.Serve(ln); err != nil {
+	for _, ln := range listeners {
+		slog.Info("ready to accept connections", "addr", ln.Addr().String())
+	}
+	if err := srv.serve(listeners); err != nil {
 		fatal(err)
 	}
 }
@@ -228,18 +235,4 @@ func parseMemory(s string) (int64, bool) {
 		return 0, false
 	}
 	return n * unit, true
-}
-
-// listenFailed stops the start as Redis does when its port is taken, in Redis's words:
-// "Could not create server TCP listening socket 127.0.0.1:6380: bind: Address already in use".
-func listenFailed(addr string, err error) {
-	reason := err.Error()
-	var syscallErr *os.SyscallError
-	if errors.As(err, &syscallErr) { // the C library's words: "bind: Address already in use"
-		reason = syscallErr.Syscall + ": " + strerror(syscallErr.Err)
-	}
-	_, port, _ := net.SplitHostPort(addr)
-	slog.Error("Could not create server TCP listening socket " + addr + ": " + reason)
-	slog.Error("Failed listening on port " + port + " (TCP), aborting.")
-	os.Exit(1)
 }

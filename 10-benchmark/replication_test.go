@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -503,7 +504,8 @@ func TestReplicaReconnectsAtOnceAfterALostLink(t *testing.T) {
 		replica := stages.Launch(t, target, t.TempDir(), "--save", "", "--replicaof", host+" "+port)
 		require.Eventually(t, func() bool { return linkUp(t, replica.Addr()) }, hangGuard, pollEvery)
 		proxy.Cut()
-		require.Eventually(t, func() bool { return strings.Contains(replica.Printed(), "Reconnecting to MASTER "+host+":"+port) }, hangGuard, pollEvery)
+		reconnecting := regexp.MustCompile(`Reconnecting to (MASTER|PRIMARY) ` + regexp.QuoteMeta(host+":"+port)) // Valkey says PRIMARY
+		require.Eventually(t, func() bool { return reconnecting.MatchString(replica.Printed()) }, hangGuard, pollEvery)
 		require.Eventually(t, func() bool { return linkUp(t, replica.Addr()) }, hangGuard, pollEvery)
 	})
 }

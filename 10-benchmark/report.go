@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"image/color"
 	"io"
 	"math"
 	"os"
@@ -16,8 +18,8 @@ import (
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
 )
 
 // Report is a whole benchmark: where it ran, the servers, and each scenario's outcome.
@@ -34,8 +36,62 @@ type Report struct {
 // Row is one metric of one scenario: each server's median over the rounds, and its ratio to
 // the reference.
 type Row struct {
-	Metric string
+	Metric string // the JSON key: "p99_ms"
+	Label  string // for a person: "latency p99 (ms, lower is better)"
 	Cells  []Cell
+}
+
+// metricLabel names a metric for a person: what it is, its unit, and which way is better.
+func metricLabel(metric string) string {
+	var name, unit string
+	switch {
+	case metric == "throughput":
+		name, unit = "throughput", "requests/s"
+	case strings.HasPrefix(metric, "redis_benchmark_"):
+		name, unit = "redis-benchmark "+strings.ToUpper(strings.TrimSuffix(strings.TrimPrefix(metric, "redis_benchmark_"), "_rps")), "requests/s"
+	case strings.HasSuffix(metric, "_ms"):
+		name, unit = "latency "+strings.TrimSuffix(metric, "_ms"), "ms"
+	case metric == "rss_per_key_bytes":
+		name, unit = "memory per key, settled", "bytes"
+	case metric == "rss_per_key_at_fill_bytes":
+		name, unit = "memory per key, just after the writes", "bytes"
+	case strings.HasSuffix(metric, "_s"):
+		name, unit = map[string]string{"save_s": "SAVE", "load_s": "load at start", "bgsave_s": "BGSAVE", "fullsync_s": "full sync"}[metric], "s"
+		name = cmp.Or(name, strings.TrimSuffix(metric, "_s"))
+	default:
+		return metric
+	}
+	better := "lower is better"
+	if unit == "requests/s" {
+		better = "higher is better"
+	}
+	return name + " (" + unit + ", " + better + ")"
+}
+
+// Disagrees reports whether the rounds' ratios spread so far that the median may mislead:
+// the highest more than 1.5 times the lowest.
+func (c Cell) Disagrees() bool { return c.Ratioed && c.Ratio.Min > 0 && c.Ratio.Max > 1.5*c.Ratio.Min }
+
+// trustNotes says how far to trust the figures: one round, or rounds that disagree.
+func (r *Report) trustNotes() []string {
+	var notes []string
+	if r.Rounds == 1 {
+		notes = append(notes, "One round: a figure from one round can be off by a factor of two on a busy machine. Run --rounds 3 or more (BENCH='--rounds 5') before you trust a ratio.")
+	}
+	disagree := 0
+	for _, o := range r.Outcomes {
+		for _, row := range r.rows(o) {
+			for _, cell := range row.Cells {
+				if cell.Disagrees() {
+					disagree++
+				}
+			}
+		}
+	}
+	if disagree > 0 {
+		notes = append(notes, fmt.Sprintf("%d ratios marked ! come from rounds that disagree (the highest round more than 1.5× the lowest): the machine was busy, or a server stalled. Run more rounds, on a quieter machine.", disagree))
+	}
+	return notes
 }
 
 // Cell is one server's figure in a row.
@@ -62,7 +118,7 @@ func (r *Report) rows(o Outcome) []Row {
 	slices.SortStableFunc(metrics, func(a, b string) int { return rank(a) - rank(b) })
 	var rows []Row
 	for _, metric := range metrics {
-		row := Row{Metric: metric}
+		row := Row{Metric: metric, Label: metricLabel(metric)}
 		for _, c := range r.Contenders {
 			cell := Cell{Server: c.Name}
 			var values []float64
@@ -108,7 +164,7 @@ func (r *Report) Table() string {
 		}
 		fmt.Fprintln(w, strings.Join(header, "\t")+"\t")
 		for _, row := range r.rows(o) {
-			line := []string{row.Metric}
+			line := []string{row.Label}
 			for _, cell := range row.Cells {
 				line = append(line, cell.text())
 			}
@@ -121,6 +177,9 @@ func (r *Report) Table() string {
 			}
 		}
 	}
+	for _, note := range r.trustNotes() {
+		fmt.Fprintf(&b, "\n! %s\n", note)
+	}
 	return b.String()
 }
 
@@ -131,6 +190,9 @@ func (c Cell) text() string {
 	s := formatFigure(c.Median)
 	if c.Ratioed {
 		s += fmt.Sprintf(" (%.2f× %.2f–%.2f)", c.Ratio.Median, c.Ratio.Min, c.Ratio.Max)
+	}
+	if c.Disagrees() {
+		s += " !"
 	}
 	return s
 }
@@ -172,7 +234,7 @@ func (r *Report) WriteHTML(path string) error {
 type htmlScenario struct {
 	Outcome Outcome
 	Rows    []Row
-	Chart   template.URL
+	Charts  []template.URL
 }
 
 // HTML renders the report.
@@ -189,11 +251,18 @@ func (r *Report) HTML(w io.Writer) error {
 			if err != nil {
 				return err
 			}
-			s.Chart = png
+			s.Charts = append(s.Charts, png)
+		}
+		if o.Scenario.Load == nil { // a probe: its figures as bars, one chart per unit
+			charts, err := r.metricCharts(o, s.Rows)
+			if err != nil {
+				return err
+			}
+			s.Charts = append(s.Charts, charts...)
 		}
 		scenarios = append(scenarios, s)
 	}
-	return reportPage.Execute(w, map[string]any{"R": r, "Throughput": throughput, "Scenarios": scenarios})
+	return reportPage.Execute(w, map[string]any{"R": r, "Throughput": throughput, "Scenarios": scenarios, "Trust": r.trustNotes()})
 }
 
 var reportPage = template.Must(template.New("report").Funcs(template.FuncMap{
@@ -209,6 +278,8 @@ th, td { border-bottom: 1px solid #ddd; padding: .3em .8em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .ratio { color: #666; font-size: .9em; }
 .fail { color: #b00; }
+.warn { background: #fff3cd; padding: .5em; }
+.explain { max-width: 50em; }
 img { max-width: 100%; }
 </style></head><body>
 <h1>Benchmark report</h1>
@@ -218,16 +289,18 @@ Servers: {{range $i, $c := .R.Contenders}}{{if $i}}, {{end}}<code>{{$c.Name}}</c
 Each round measures every server once, in turn; a ratio is the median of the rounds' ratios to
 <code>{{(index .R.Contenders 0).Name}}</code>, with the lowest and the highest.</p>
 {{range .R.Notes}}<p class="fail">{{.}}</p>{{end}}
+{{range .Trust}}<p class="warn">⚠ {{.}}</p>{{end}}
 {{with .Throughput}}<h2>Throughput</h2><img alt="throughput per scenario and server" src="{{.}}">{{end}}
-{{range .Scenarios}}
+{{range $s := .Scenarios}}
 <h2 id="{{.Outcome.Scenario.Name}}">{{.Outcome.Scenario.Name}}</h2>
 <p>{{.Outcome.Scenario.Title}}</p>
 <table data-scenario="{{.Outcome.Scenario.Name}}">
 <tr><th>metric</th>{{range (index .Rows 0).Cells}}<th>{{.Server}}</th>{{end}}</tr>
-{{range .Rows}}{{$metric := .Metric}}<tr><td>{{.Metric}}</td>{{range .Cells}}<td>{{if .Has}}<span data-server="{{.Server}}" data-metric="{{$metric}}" data-median="{{exact .Median}}">{{figure .Median}}</span>{{if .Ratioed}} <span class="ratio" data-ratio="{{exact .Ratio.Median}}">{{ratio .Ratio.Median}}× ({{ratio .Ratio.Min}}–{{ratio .Ratio.Max}})</span>{{end}}{{else}}-{{end}}</td>{{end}}</tr>
+{{range .Rows}}{{$metric := .Metric}}<tr><td>{{.Label}}</td>{{range .Cells}}<td>{{if .Has}}<span data-server="{{.Server}}" data-metric="{{$metric}}" data-median="{{exact .Median}}">{{figure .Median}}</span>{{if .Ratioed}} <span class="ratio" data-ratio="{{exact .Ratio.Median}}">{{ratio .Ratio.Median}}× ({{ratio .Ratio.Min}}–{{ratio .Ratio.Max}}){{if .Disagrees}} !{{end}}</span>{{end}}{{else}}-{{end}}</td>{{end}}</tr>
 {{end}}</table>
 {{range .Outcome.Measurements}}{{if .Failure}}<p class="fail">round {{.Round}}, {{.Server}}: {{.Failure}}</p>{{end}}{{end}}
-{{with .Chart}}<img alt="latency by percentile, {{$.R.Rounds}} rounds merged" src="{{.}}">{{end}}
+{{with .Outcome.Scenario.Explain}}<p class="explain">{{.}}{{with $s.Outcome.Scenario.Guide}} <a href="../10-benchmark/GUIDE.md#{{.}}">More in the GUIDE.</a>{{end}}</p>{{end}}
+{{range .Charts}}<img alt="{{$s.Outcome.Scenario.Name}}: each server's figures" src="{{.}}">{{end}}
 {{end}}
 </body></html>
 `))
@@ -246,31 +319,146 @@ func (r *Report) throughputChart() (template.URL, error) {
 		return "", nil
 	}
 	p := plot.New()
-	p.Title.Text = "Throughput (median of the rounds)"
+	p.Title.Text = "Throughput (median of the rounds, higher is better)"
 	p.Y.Label.Text = "thousand requests a second"
-	width := vg.Points(60 / float64(len(r.Contenders)))
-	for i, c := range r.Contenders {
-		values := make(plotter.Values, len(loads))
+	values := make([]plotter.Values, len(r.Contenders))
+	for i := range r.Contenders {
+		values[i] = make(plotter.Values, len(loads))
 		for j, o := range loads {
 			for _, row := range r.rows(o) {
 				if row.Metric == "throughput" && row.Cells[i].Has {
-					values[j] = row.Cells[i].Median / 1000
+					values[i][j] = row.Cells[i].Median / 1000
 				}
 			}
 		}
-		bars, err := plotter.NewBarChart(values, width)
+	}
+	const w = 28 * vg.Centimeter
+	if err := r.addGroupedBars(p, names, values, w); err != nil {
+		return "", err
+	}
+	return pngURL(p, w, 12*vg.Centimeter)
+}
+
+// addGroupedBars draws values[i][j], server i's figure for group j, as a bar per server in
+// each group, each with its value above it, on a plot w wide.
+func (r *Report) addGroupedBars(p *plot.Plot, groups []string, values []plotter.Values, w vg.Length) error {
+	width := vg.Points(60 / float64(len(r.Contenders)))
+	var all []*plotter.BarChart
+	for i, c := range r.Contenders {
+		bars, err := plotter.NewBarChart(values[i], width)
 		if err != nil {
-			return "", err
+			return err
 		}
-		bars.Color = plotutil.Color(i)
+		bars.Color = palette[i%len(palette)]
 		bars.LineStyle.Width = 0
 		bars.Offset = width * vg.Length(float64(i)-float64(len(r.Contenders)-1)/2)
 		p.Add(bars)
 		p.Legend.Add(c.Name, bars)
+		all = append(all, bars)
 	}
 	p.Legend.Top = true
-	p.NominalX(names...)
-	return pngURL(p, 28*vg.Centimeter, 12*vg.Centimeter)
+	p.NominalX(groups...)
+	return labelBars(p, all, w)
+}
+
+// palette is Okabe and Ito's eight colours, which readers with any common colour-vision
+// deficiency can tell apart (no red against green).
+var palette = []color.Color{
+	color.RGBA{0x00, 0x72, 0xB2, 0xff}, // blue
+	color.RGBA{0xE6, 0x9F, 0x00, 0xff}, // orange
+	color.RGBA{0x00, 0x9E, 0x73, 0xff}, // bluish green
+	color.RGBA{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
+	color.RGBA{0x56, 0xB4, 0xE9, 0xff}, // sky blue
+	color.RGBA{0xD5, 0x5E, 0x00, 0xff}, // vermillion
+	color.RGBA{0xF0, 0xE4, 0x42, 0xff}, // yellow
+	color.RGBA{0x00, 0x00, 0x00, 0xff}, // black
+}
+
+// labelBars sets the axes so that every bar and its value fit, and writes each bar's value
+// above it. A bar's offset is in points: converted to the x axis's units for a plot w wide,
+// less the room the y axis takes.
+func labelBars(p *plot.Plot, bars []*plotter.BarChart, w vg.Length) error {
+	groups, top := 0, 0.0
+	for _, b := range bars {
+		groups = max(groups, len(b.Values))
+		for _, v := range b.Values {
+			top = max(top, v)
+		}
+	}
+	p.X.Min, p.X.Max = -0.6, float64(groups)-0.4
+	p.Y.Min, p.Y.Max = 0, top*1.15
+	unitsPerPoint := (p.X.Max - p.X.Min) / float64(w-vg.Centimeter*1.8)
+	var xys plotter.XYs
+	var texts []string
+	for _, b := range bars {
+		for j, v := range b.Values {
+			if v != 0 {
+				xys = append(xys, plotter.XY{X: float64(j) + float64(b.Offset)*unitsPerPoint, Y: v})
+				texts = append(texts, formatFigure(v))
+			}
+		}
+	}
+	if len(xys) == 0 {
+		return nil
+	}
+	labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: texts})
+	if err != nil {
+		return err
+	}
+	for i := range labels.TextStyle {
+		labels.TextStyle[i].XAlign = draw.XCenter
+		labels.TextStyle[i].YAlign = draw.YBottom
+		labels.TextStyle[i].Font.Size = vg.Points(8)
+	}
+	p.Add(labels)
+	return nil
+}
+
+// metricCharts draws a probe scenario's figures (memory per key, SAVE and load times, the
+// latency during a BGSAVE): a group of bars per metric, a bar per server, one chart for each
+// unit, so that bytes and milliseconds never share an axis.
+func (r *Report) metricCharts(o Outcome, rows []Row) ([]template.URL, error) {
+	var units []string
+	byUnit := map[string][]Row{}
+	for _, row := range rows {
+		unit := "other"
+		if i := strings.Index(row.Label, " ("); i >= 0 {
+			unit, _, _ = strings.Cut(row.Label[i+2:], ",")
+		}
+		if byUnit[unit] == nil {
+			units = append(units, unit)
+		}
+		byUnit[unit] = append(byUnit[unit], row)
+	}
+	var charts []template.URL
+	for _, unit := range units {
+		p := plot.New()
+		p.Title.Text = o.Scenario.Name + " (median of the rounds)"
+		p.Y.Label.Text = unit
+		var names []string
+		for _, row := range byUnit[unit] {
+			names = append(names, strings.Split(row.Label, " (")[0])
+		}
+		values := make([]plotter.Values, len(r.Contenders))
+		for i := range r.Contenders {
+			values[i] = make(plotter.Values, len(byUnit[unit]))
+			for j, row := range byUnit[unit] {
+				if row.Cells[i].Has {
+					values[i][j] = row.Cells[i].Median
+				}
+			}
+		}
+		const w = 20 * vg.Centimeter
+		if err := r.addGroupedBars(p, names, values, w); err != nil {
+			return nil, err
+		}
+		png, err := pngURL(p, w, 9*vg.Centimeter)
+		if err != nil {
+			return nil, err
+		}
+		charts = append(charts, png)
+	}
+	return charts, nil
 }
 
 // latencyChart is the latency at each percentile, per server, all rounds merged: the x axis
@@ -303,7 +491,7 @@ func (r *Report) latencyChart(o Outcome) (template.URL, error) {
 		if err != nil {
 			return "", err
 		}
-		line.Color = plotutil.Color(i)
+		line.Color = palette[i%len(palette)]
 		line.Width = vg.Points(2)
 		p.Add(line)
 		p.Legend.Add(c.Name, line)

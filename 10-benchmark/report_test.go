@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,7 +86,7 @@ func TestHTMLReportAgreesWithTheJSON(t *testing.T) {
 	assert.Contains(t, string(page), "round 1, ours: the server exited")
 
 	images := regexp.MustCompile(`src="data:image/png;base64,([^"]+)"`).FindAllStringSubmatch(string(page), -1)
-	require.Len(t, images, 2, "the throughput chart, and set-get-p1's latency chart")
+	require.Len(t, images, 3, "the throughput chart, set-get-p1's latency chart, and the memory probe's bars")
 	for _, img := range images {
 		raw, err := base64.StdEncoding.DecodeString(html.UnescapeString(img[1]))
 		require.NoError(t, err)
@@ -103,6 +104,31 @@ func TestTableShowsMediansRatiosAndFailures(t *testing.T) {
 	assert.Contains(t, table, "70000")
 	assert.Contains(t, table, "63000 (")
 	assert.Contains(t, table, "round 1, ours: the server exited")
+}
+
+// The table names each metric with its unit and which way is better, and says how far to
+// trust the figures: rounds whose ratios disagree are marked, and one round is flagged.
+func TestTableSaysHowFarToTrustIt(t *testing.T) {
+	report := sampleReport()
+	table := report.Table()
+	assert.Contains(t, table, "throughput (requests/s, higher is better)")
+	assert.Contains(t, table, "latency p99 (ms, lower is better)")
+	assert.Contains(t, table, "memory per key, settled (bytes, lower is better)")
+	assert.NotContains(t, table, "One round")
+	report.Outcomes[0].Ratios["ours"]["throughput"] = Spread{Median: 0.94, Min: 0.90, Max: 0.99}
+	assert.NotContains(t, report.Table(), "!", "rounds that agree")
+
+	// Rounds that disagree: 0.5× in one round, about 1× in the others.
+	report.Outcomes[0].Ratios["ours"]["throughput"] = Spread{Median: 0.94, Min: 0.50, Max: 0.99}
+	report.Rounds = 1
+	table = report.Table()
+	assert.Contains(t, table, "(0.94× 0.50–0.99) !")
+	assert.Contains(t, table, "1 ratios marked ! come from rounds that disagree")
+	assert.Contains(t, table, "One round: ")
+	var page bytes.Buffer
+	require.NoError(t, report.HTML(&page))
+	assert.Contains(t, page.String(), "⚠ One round: ")
+	assert.Contains(t, page.String(), "throughput (requests/s, higher is better)")
 }
 
 // Side by side against real Redis: every round of every scenario measures both servers,
@@ -206,4 +232,23 @@ func TestMachineNamesTheRedisMeasured(t *testing.T) {
 	program := filepath.Join(t.TempDir(), "my-redis-server")
 	require.NoError(t, os.WriteFile(program, []byte("#!/bin/sh\necho \"my Redis, asked $1\"\n"), 0o755))
 	assert.Equal(t, "my Redis, asked --version", describeMachine(program).Redis, "the program given, asked for its --version")
+}
+
+// The progress line says which scenario of how many runs, the time so far and, from the
+// second scenario on, about how long the rest will take.
+func TestProgressSaysWhatIsLeft(t *testing.T) {
+	out, err := os.CreateTemp(t.TempDir(), "progress")
+	require.NoError(t, err)
+	p := newProgress(out, 4)
+	p.scenario = 1
+	p.show("set-get-p1: round 1 of 3: redis")
+	p.started = time.Now().Add(-time.Minute) // two scenarios done in a minute
+	p.scenario = 3
+	p.show("large-values: round 2 of 3: redis")
+	printed, err := os.ReadFile(out.Name())
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(printed)), "\n")
+	require.Len(t, lines, 2)
+	assert.Equal(t, "[1 of 4] set-get-p1: round 1 of 3: redis (0s so far)", lines[0])
+	assert.Equal(t, "[3 of 4] large-values: round 2 of 3: redis (1m0s so far, about 1m0s left)", lines[1])
 }

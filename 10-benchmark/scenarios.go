@@ -6,9 +6,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,10 +23,14 @@ import (
 // Scenario is one thing measured on every server: a load, or a probe of what a load cannot
 // show (memory, the time a save takes).
 type Scenario struct {
-	Name  string    `json:"name"`
-	Title string    `json:"title"`
-	Args  []string  `json:"args,omitempty"` // the servers' settings, as Redis's directives
-	Load  *Workload `json:"load,omitempty"`
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	// Explain says, under the scenario in the report, what drives the difference between
+	// the servers, and Guide names the GUIDE.md section that tells more.
+	Explain string    `json:"-"`
+	Guide   string    `json:"-"`
+	Args    []string  `json:"args,omitempty"` // the servers' settings, as Redis's directives
+	Load    *Workload `json:"load,omitempty"`
 	// Subscribers listen on the publish load's channel while it runs.
 	Subscribers int `json:"subscribers,omitempty"`
 	// RedisBenchmark, when set, runs redis-benchmark with these arguments after the load, in
@@ -67,28 +73,46 @@ func defaultScenarios(o Options) []Scenario {
 	}
 	keys := o.Keys
 	return []Scenario{
-		{Name: "set-get-p1", Title: fmt.Sprintf("SET and GET, %d connections, one request at a time, 16-byte values", o.Conns),
-			Load: load(1, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(1)},
-		{Name: "set-get-p16", Title: fmt.Sprintf("SET and GET, %d connections, pipelines of 16", o.Conns),
-			Load: load(16, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(16)},
-		{Name: "large-values", Title: "SET and GET of 16 KiB values, one request at a time",
-			Load: load(1, []string{"set", "get"}, 1000, 16<<10)},
-		{Name: "publish-fanout", Title: "PUBLISH to 100 subscribers of one channel, one request at a time",
-			Load: load(1, []string{"publish"}, 1, 16), Subscribers: 100, FromStep: 7},
-		{Name: "aof-always", Title: "SET with appendfsync always: every write on disk before its reply",
-			Args: []string{"--appendonly", "yes", "--appendfsync", "always"}, Load: load(1, []string{"set"}, 100_000, 16), FromStep: 5},
-		{Name: "memory", Title: fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start: just after the writes, and %v later", keys, o.Settle),
-			Fresh: true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
+		{Name: "set-get-p1", Guide: "the-request-path",
+			Explain: "One request per round trip: each costs a read and a write system call, so the figure is mostly the cost of waking a goroutine (ours) or an event-loop turn (Redis) per request. On one core the load generator shares the core.",
+			Title:   fmt.Sprintf("SET and GET, %d connections, one request at a time, 16-byte values", o.Conns),
+			Load:    load(1, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(1)},
+		{Name: "set-get-p16", Guide: "the-request-path",
+			Explain: "Sixteen requests per read: parsing and the keyspace matter more than system calls. Writes take the store's lock once per command, which a pipeline pays sixteen times.",
+			Title:   fmt.Sprintf("SET and GET, %d connections, pipelines of 16", o.Conns),
+			Load:    load(16, []string{"set", "get"}, 100_000, 16), RedisBenchmark: redisBenchmark(16)},
+		{Name: "large-values", Guide: "the-request-path",
+			Explain: "16 KiB values: copying bytes dominates, into the reply buffer and through the socket. Both servers write large replies straight from the stored value.",
+			Title:   "SET and GET of 16 KiB values, one request at a time",
+			Load:    load(1, []string{"set", "get"}, 1000, 16<<10)},
+		{Name: "publish-fanout", Guide: "the-request-path",
+			Explain: "One PUBLISH becomes 100 messages: the cost is writing to 100 subscribers, which both servers batch per subscriber.",
+			Title:   "PUBLISH to 100 subscribers of one channel, one request at a time",
+			Load:    load(1, []string{"publish"}, 1, 16), Subscribers: 100, FromStep: 7},
+		{Name: "aof-always", Guide: "the-request-path",
+			Explain: "Every write waits for fsync before its reply: the disk sets the pace, and many clients' writes share one fsync (group commit) in both servers.",
+			Title:   "SET with appendfsync always: every write on disk before its reply",
+			Args:    []string{"--appendonly", "yes", "--appendfsync", "always"}, Load: load(1, []string{"set"}, 100_000, 16), FromStep: 5},
+		{Name: "memory", Guide: "what-memory-costs",
+			Explain: "What a key costs: Redis packs a small key and value into a few allocations; a Go map of strings keeps headers, a map slot and a separate allocation, and a garbage-collected heap holds garbage until it is collected, hence two figures.",
+			Title:   fmt.Sprintf("Resident memory per key, %d keys of 16-byte values, from a fresh start: just after the writes, and %v later", keys, o.Settle),
+			Fresh:   true, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
 				return memoryPerKey(ctx, p, keys, o.Settle)
 			}},
-		{Name: "save-load", Title: fmt.Sprintf("SAVE of %d keys, and the next start's load of them", keys),
-			Fresh: true, FromStep: 6, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return saveAndLoad(ctx, p, keys) }},
-		{Name: "bgsave-latency", Title: fmt.Sprintf("GET at a fixed rate of 10,000 a second while a BGSAVE of %d keys runs", keys),
+		{Name: "save-load", Guide: "snapshots-without-fork-snapshotgo",
+			Explain: "Writing and reading the keys in the RDB format: CPU-bound encoding and decoding, and for the load, building the keyspace again.",
+			Title:   fmt.Sprintf("SAVE of %d keys, and the next start's load of them", keys),
+			Fresh:   true, FromStep: 6, Probe: func(ctx context.Context, p *probe) (map[string]float64, error) { return saveAndLoad(ctx, p, keys) }},
+		{Name: "bgsave-latency", Guide: "snapshots-without-fork-snapshotgo",
+			Explain:  "Redis forks and the child writes the snapshot; ours copies nothing up front and keeps old values for the snapshot as keys change. The maximum latency shows what a client waits while it starts.",
+			Title:    fmt.Sprintf("GET at a fixed rate of 10,000 a second while a BGSAVE of %d keys runs", keys),
 			FromStep: 6, Prepare: func(ctx context.Context, addr string) error { return fillKeys(ctx, addr, keys, 16) },
 			Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
 				return latencyDuringBgsave(ctx, p, keys)
 			}},
-		{Name: "fullsync-latency", Title: fmt.Sprintf("GET at a fixed rate of 10,000 a second while a redis-server replica syncs %d keys in full", keys),
+		{Name: "fullsync-latency", Guide: "snapshots-without-fork-snapshotgo",
+			Explain:  "The same snapshot, sent to a replica: the master goes on serving while it streams the keys.",
+			Title:    fmt.Sprintf("GET at a fixed rate of 10,000 a second while a redis-server replica syncs %d keys in full", keys),
 			FromStep: 8, Args: []string{"--repl-diskless-sync-delay", "0"},
 			Prepare: func(ctx context.Context, addr string) error { return fillKeys(ctx, addr, keys, 16) },
 			Probe: func(ctx context.Context, p *probe) (map[string]float64, error) {
@@ -177,8 +201,18 @@ func memoryPerKey(ctx context.Context, p *probe, n int, settleTime time.Duration
 	}, nil
 }
 
+// residentMemory is a process's resident memory: VmRSS from /proc on Linux, and where there
+// is no /proc (macOS), the same figure from `ps -o rss=`, in KiB.
 func residentMemory(pid int) (int64, error) {
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if errors.Is(err, fs.ErrNotExist) && runtime.GOOS != "linux" {
+		out, err := exec.Command("ps", "-o", "rss=", "-p", strconv.Itoa(pid)).Output()
+		if err != nil {
+			return 0, fmt.Errorf("ps -o rss= -p %d: %w", pid, err)
+		}
+		kb, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		return kb << 10, err
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package redistest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,6 +21,27 @@ type Exchange struct {
 	// for replies that legitimately differ (a server version, a client id); say why where you
 	// set it.
 	Normalize func(reply string) string
+	// Since holds the replies of later Redis versions where they differ from 7.0's, by the
+	// version that changed them ("7.2"), or "valkey" for Valkey's own: the real server, when
+	// it is that version or later, is held to them instead of Want. The step's server
+	// answers as Redis 7.0 and is always held to Want.
+	Since map[string][]string
+}
+
+// want is what the server at addr must reply: Want, or for a real server of a later version,
+// the replies of the latest change it has.
+func (ex Exchange) want(addr string) []string {
+	if replies, ok := ex.Since["valkey"]; ok && IsValkey(addr) {
+		return replies
+	}
+	want, changed := ex.Want, ""
+	for version, replies := range ex.Since {
+		var major, minor int
+		if _, err := fmt.Sscanf(version, "%d.%d", &major, &minor); err == nil && RedisAtLeast(addr, major, minor) && version > changed {
+			want, changed = replies, version
+		}
+	}
+	return want
 }
 
 // Differential sends each exchange's bytes, in order on one connection (a fresh connection
@@ -41,7 +63,7 @@ func RunExchanges(t *testing.T, addr string, exchanges []Exchange) {
 	lastClosed := false
 	for i, ex := range exchanges {
 		conn.Send(ex.Send)
-		for j, want := range ex.Want {
+		for j, want := range ex.want(addr) {
 			got := conn.RawReply()
 			if ex.Normalize != nil {
 				got = ex.Normalize(got)

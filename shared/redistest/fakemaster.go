@@ -20,7 +20,7 @@ type FakeMaster struct {
 }
 
 // StartFakeMaster listens on 127.0.0.1 and writes script to each connection as it is
-// accepted, then reads what the replica sends and keeps the connection open until the
+// accepted (one that starts with Handshake, as the replica's commands come), then reads what the replica sends and keeps the connection open until the
 // replica closes it or the test ends. An empty script is a master that never answers.
 func StartFakeMaster(t testing.TB, script string) *FakeMaster {
 	t.Helper()
@@ -48,8 +48,11 @@ func StartFakeMaster(t testing.TB, script string) *FakeMaster {
 			mu.Unlock()
 			go func() {
 				defer func() { m.send(nil) }()
-				if _, err := conn.Write(bytes); err != nil {
-					return
+				script, interactive := bytes, strings.HasPrefix(script, Handshake)
+				if !interactive {
+					if _, err := conn.Write(script); err != nil {
+						return
+					}
 				}
 				requests := resp.NewReader(conn)
 				for {
@@ -62,6 +65,18 @@ func StartFakeMaster(t testing.TB, script string) *FakeMaster {
 						command[i] = string(arg)
 					}
 					m.send(command)
+					if interactive { // answer each command of the handshake in turn
+						reply := []byte("+OK\r\n") // REPLCONF, whatever a replica tells (Valkey its version)
+						switch strings.ToUpper(command[0]) {
+						case "PING":
+							reply = []byte("+PONG\r\n")
+						case "PSYNC", "SYNC":
+							reply, interactive = script[len(Handshake)-len(fullResync):], false
+						}
+						if _, err := conn.Write(reply); err != nil {
+							return
+						}
+					}
 				}
 			}()
 		}
@@ -77,8 +92,11 @@ func (m *FakeMaster) send(command []string) {
 }
 
 // Handshake is what a master answers to a replica's PING, REPLCONF listening-port, REPLCONF
-// capa and PSYNC: a full resync from offset 0 of a replication ID of 40 a's.
-var Handshake = "+PONG\r\n+OK\r\n+OK\r\n+FULLRESYNC " + strings.Repeat("a", 40) + " 0\r\n"
+// capa and PSYNC: a full resync from offset 0 of a replication ID of 40 a's. A script that
+// starts with it is played command by command (a REPLCONF more, as Valkey sends, gets +OK).
+var Handshake = "+PONG\r\n+OK\r\n+OK\r\n" + fullResync
+
+var fullResync = "+FULLRESYNC " + strings.Repeat("a", 40) + " 0\r\n"
 
 // EmptyRDB is the snapshot of an empty keyspace in Redis 7.0's format (RDB version 10),
 // without a checksum (eight zero bytes, which a loader does not check), framed as a master

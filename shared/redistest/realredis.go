@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -20,21 +21,34 @@ import (
 // from a skip into a failure.
 const RequireRedisEnv = "REQUIRE_REDIS"
 
-// RequireTool returns the path of a real Redis program (redis-server, redis-cli, ...). When
-// it is not installed the test is skipped with a notice, or fails if REQUIRE_REDIS=1.
+// RequireTool returns the path of a real Redis program (redis-server, redis-cli, ...), or of
+// Valkey's where only Valkey is installed. When it is not installed, or the reference server
+// is a version the course does not support, the test is skipped with a notice, or fails if
+// REQUIRE_REDIS=1. The first test to ask notes which server the tests compare with.
 func RequireTool(t testing.TB, name string) string {
 	t.Helper()
-	path, err := exec.LookPath(name)
-	if err == nil {
+	path, err := LookTool(name)
+	problem := ""
+	switch ref, refErr := FindReference(); {
+	case err != nil:
+		problem = name + " is not installed, so the tests that need it did not run (" + InstallHint + ")"
+	case refErr != nil:
+		problem = refErr.Error()
+	case !ref.Supported():
+		problem = "the reference server is " + ref.String() + "; the course supports " + SupportedReferences +
+			", so the tests that need it did not run (" + InstallHint + ")"
+	default:
+		referenceNoted.Do(func() { t.Logf("NOTICE: the real server compared with is %s", ref) })
 		return path
 	}
 	if os.Getenv(RequireRedisEnv) == "1" {
-		t.Fatalf("%s is not installed, and %s=1 says the real Redis tools must be", name, RequireRedisEnv)
+		t.Fatalf("%s, and %s=1 says a supported one is required", problem, RequireRedisEnv)
 	}
-	t.Skipf("NOTICE: %s is not installed, so the tests that need it did not run "+
-		"(install redis-server and redis-tools, see README.md)", name)
+	t.Skipf("NOTICE: %s", problem)
 	return ""
 }
+
+var referenceNoted sync.Once
 
 // StartRedis starts a real redis-server on a free port on 127.0.0.1, with no persistence and
 // its files in a temporary directory, plus any further config directives in args (as
@@ -111,7 +125,33 @@ func startRedisOn(t testing.TB, bin string, port int, args []string) (addr, log 
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()
 	})
-	return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "", true
+	addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	references.Store(addr, true)
+	t.Cleanup(func() { references.Delete(addr) })
+	return addr, "", true
+}
+
+// references holds the addresses of the real servers StartRedis started.
+var references sync.Map
+
+// RedisAtLeast reports whether addr is a real server StartRedis started, of Redis major.minor
+// or later (Valkey counting as Redis 7.2). A test that runs against both servers uses it
+// where a later Redis answers differently from 7.0, which the steps follow.
+func RedisAtLeast(addr string, major, minor int) bool {
+	if _, ok := references.Load(addr); !ok {
+		return false
+	}
+	ref, err := FindReference()
+	return err == nil && ref.AtLeast(major, minor)
+}
+
+// IsValkey reports whether addr is a real server StartRedis started, and it is Valkey.
+func IsValkey(addr string) bool {
+	if _, ok := references.Load(addr); !ok {
+		return false
+	}
+	ref, err := FindReference()
+	return err == nil && ref.Name == "Valkey"
 }
 
 func isClosedChan(c chan struct{}) bool {

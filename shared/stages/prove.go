@@ -38,7 +38,9 @@ func ThisServer(t testing.TB) Target {
 // RealRedis is a real redis-server as a Target, listening on 127.0.0.1 only. The test is
 // skipped with a notice when redis-server is not installed (or fails, with REQUIRE_REDIS=1).
 func RealRedis(t testing.TB) Target {
-	return Target{Command: shellQuote(redistest.RequireTool(t, "redis-server")) + " --bind 127.0.0.1"}
+	program := redistest.RequireTool(t, "redis-server")
+	ref, _ := redistest.FindReference() // RequireTool has checked it
+	return Target{Command: shellQuote(program) + " --bind 127.0.0.1", Reference: &ref}
 }
 
 // Prove runs every stage a server of this step must pass against ours, and against a real

@@ -26,6 +26,18 @@ type Target struct {
 	Command string
 	// Env is added to the environment of the server process.
 	Env []string
+	// Reference is set when the server is a real Redis or Valkey: a stage whose behaviour
+	// changed after Redis 7.0 (which the steps follow) then expects its version's.
+	Reference *redistest.Reference
+}
+
+// Words is a message of Redis's as this server words it: Valkey names itself where Redis
+// does ("-MISCONF Valkey is configured ...").
+func (t Target) Words(text string) string {
+	if t.Reference == nil {
+		return text
+	}
+	return t.Reference.Words(text)
 }
 
 // How long the grader waits for a server: not a speed requirement (a server answers in

@@ -54,6 +54,30 @@ func (s *Session) Addr() string { return s.proc.addr }
 // Path is a file in the server's directory.
 func (s *Session) Path(name string) string { return filepath.Join(s.dir, name) }
 
+// RedisAtLeast reports whether the server is a real Redis of major.minor or later (Valkey
+// counting as 7.2), for a stage whose behaviour changed after 7.0, which the steps follow.
+func (s *Session) RedisAtLeast(major, minor int) bool {
+	return s.target.Reference != nil && s.target.Reference.AtLeast(major, minor)
+}
+
+// IsValkey reports whether the server is a real Valkey, which names itself where Redis does.
+func (s *Session) IsValkey() bool {
+	return s.target.Reference != nil && s.target.Reference.Name == "Valkey"
+}
+
+// rdbVersion is the RDB format version the server writes: Redis 7.0's 10, or a later real
+// Redis's (11 from 7.2 and Valkey 8, 12 from 7.4).
+func (s *Session) rdbVersion() string {
+	ref := s.target.Reference
+	switch {
+	case ref == nil || !ref.AtLeast(7, 2):
+		return "0010"
+	case ref.Name == "Redis" && ref.AtLeast(7, 4):
+		return "0012"
+	}
+	return "0011"
+}
+
 // Restart stops the server with SIGTERM and starts it again in the same directory with the
 // same flags, plus extra ones.
 func (s *Session) Restart(extra ...string) {
@@ -172,6 +196,15 @@ func (c *Conn) Send(raw string) {
 	if _, err := c.conn.Write([]byte(raw)); err != nil {
 		panic(&Failure{Sent: raw, Expected: "(the request to be accepted)", Received: "the write failed: " + err.Error()})
 	}
+}
+
+// SendInPieces writes raw size bytes at a time, each piece its own write, as a slow network
+// may deliver a request. A failure shows the whole request.
+func (c *Conn) SendInPieces(raw string, size int) {
+	for i := 0; i < len(raw); i += size {
+		c.Send(raw[i:min(i+size, len(raw))])
+	}
+	c.sent = raw
 }
 
 // SendBeforeReading writes a batch larger than the socket buffers before reading any reply.

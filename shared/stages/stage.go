@@ -31,6 +31,9 @@ type Stage struct {
 	NotRedis string
 	// Hint, when set, is the first thing to try when the stage fails.
 	Hint string
+	// Waits, when set, says what the stage waits for and why, for a stage that may take
+	// seconds: the grader prints it before the stage runs.
+	Waits string
 	// Check exercises the server; it ends with a *Failure at the first difference.
 	Check func(s *Session)
 }

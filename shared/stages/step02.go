@@ -134,10 +134,7 @@ var step02 = []*Stage{
 		Guide: "02-resp-parser/GUIDE.md: reader.go: reading a command",
 		Check: func(s *Session) {
 			c := s.Dial()
-			request := cmd("ECHO", "split") + "PI"
-			for i := range request {
-				c.Send(request[i : i+1])
-			}
+			c.SendInPieces(cmd("ECHO", "split")+"PI", 1)
 			c.Expect(bulk("split"))
 			c.Exchange("NG\r\n", pong)
 		},

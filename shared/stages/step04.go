@@ -76,6 +76,7 @@ var step04 = []*Stage{
 	{
 		Step: 4, Name: "active-expiry", Title: "keys nobody reads again are removed in the background once they expire",
 		Guide: "04-expiry/GUIDE.md: Active expiry: expire.go",
+		Waits: "up to 5 s for DBSIZE to drop: only a background cycle removes keys nobody reads",
 		Check: func(s *Session) {
 			c := s.Dial()
 			var batch string

@@ -27,15 +27,16 @@ const redisDump = "524544495330303130fa0972656469732d76657206372e302e3135fa0a726
 // after, so it is undone on both sides.
 var crcJones = crc64.MakeTable(0x95ac9329ac4bc9b5)
 
-// expectDump requires a file to be an RDB as Redis 7.0 writes one: "REDIS0010", and the
-// CRC-64 of everything before the last 8 bytes in those bytes, little-endian.
+// expectDump requires a file to be an RDB as Redis 7.0 writes one: "REDIS0010" (or a later
+// real Redis, its version's), and the CRC-64 of everything before the last 8 bytes in those
+// bytes, little-endian.
 func (s *Session) expectDump(name string) {
 	data, err := os.ReadFile(s.Path(name))
 	if err != nil {
 		s.Fail("expected the snapshot %s: %v", name, err)
 	}
-	if len(data) < 9+1+8 || string(data[:9]) != "REDIS0010" {
-		s.Fail("%s does not start as Redis 7.0's RDB files do, with \"REDIS0010\": it starts %s", name, quote(string(data[:min(len(data), 16)])))
+	if magic := "REDIS" + s.rdbVersion(); len(data) < 9+1+8 || string(data[:9]) != magic {
+		s.Fail("%s does not start as Redis 7.0's RDB files do, with %q: it starts %s", name, magic, quote(string(data[:min(len(data), 16)])))
 	}
 	body, stored := data[:len(data)-8], binary.LittleEndian.Uint64(data[len(data)-8:])
 	if body[len(body)-1] != 0xff {
@@ -96,6 +97,7 @@ var step06 = []*Stage{
 	{
 		Step: 6, Name: "save-points", Title: `with --save "1 1", a write is saved within a few seconds without being asked`,
 		Guide: "06-rdb/GUIDE.md: Save points and loading at start", Args: []string{"--dir", "{dir}", "--appendonly", "no", "--save", "1 1"},
+		Waits: "up to 10 s for dump.rdb: a save point is checked once a second, as in Redis",
 		Check: func(s *Session) {
 			s.Dial().Exchange(cmd("SET", "k", "v"), ok)
 			waitFor(s, "a save point to write dump.rdb", func() bool { return s.exists("dump.rdb") })
@@ -120,6 +122,7 @@ var step06 = []*Stage{
 			misconf := "-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. " +
 				"Commands that may modify the data set are disabled, because this instance is configured to report errors during writes " +
 				"if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n"
+			misconf = s.target.Words(misconf)
 			c.Exchange(cmd("SET", "b", "2"), misconf)
 			c.Exchange(cmd("PING"), misconf)
 			c.Exchange(cmd("GET", "a"), bulk("1"))

@@ -170,7 +170,11 @@ var step08 = []*Stage{
 			r.fullSync(false)
 			conn.Exchange(cmd("SET", "a", "1", "EX", "100")+cmd("SET", "b", "2")+cmd("EXPIRE", "b", "100")+cmd("PEXPIRE", "a", "1"), ok, ok, integer(1), integer(1))
 			r.expectStream(selectDB+cmd("SET", "a", "1", "PXAT", someTime)+cmd("SET", "b", "2")+cmd("PEXPIREAT", "b", someTime)+cmd("PEXPIREAT", "a", someTime), maskTimes)
-			r.expectStream(cmd("DEL", "a"), nil) // the master expires it, actively or at the next GET
+			expired := cmd("DEL", "a") // the master expires it, actively or at the next GET
+			if s.IsValkey() {          // with lazyfree-lazy-expire, on by default in Valkey 8
+				expired = cmd("UNLINK", "a")
+			}
+			r.expectStream(expired, nil)
 			conn.Exchange(cmd("GET", "a"), nullBulk)
 		},
 	},
@@ -316,6 +320,9 @@ func (m *fakeMaster) handshake(psync, reply string, auth ...string) (*replicaCon
 	_, port, _ := net.SplitHostPort(m.s.proc.addr)
 	expect(cmd("REPLCONF", "listening-port", port), ok)
 	expect(cmd("REPLCONF", "capa", "eof", "capa", "psync2"), ok)
+	if m.s.IsValkey() { // Valkey tells its master its version
+		expect(cmd("REPLCONF", "version", m.s.target.Reference.Version), ok)
+	}
 	expect(psync, reply)
 	return r, conn
 }

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"byoredis/shared/redistest"
 )
 
 // ServerTarget turns SERVER (make grade, make bench) into a command line. A folder holding a Go module is built
@@ -44,8 +46,15 @@ func ServerTarget(server string) (Target, func(), error) {
 		}
 		program = abs
 	}
-	if _, err := exec.LookPath(program); err != nil {
+	path, err := exec.LookPath(program)
+	if err != nil {
 		return Target{}, nothing, fmt.Errorf("cannot run %q: %v", program, err)
 	}
-	return Target{Command: program + " " + rest}, nothing, nil
+	target := Target{Command: program + " " + rest}
+	if base := filepath.Base(path); base == "redis-server" || base == "valkey-server" { // real Redis: which one?
+		if ref, err := redistest.ReferenceOf(path); err == nil {
+			target.Reference = &ref
+		}
+	}
+	return target, nothing, nil
 }

@@ -161,6 +161,9 @@ func assertion(block []string) string {
 			break
 		}
 		if k, v, ok := strings.Cut(line, ":"); ok && (k == "Error Trace" || k == "Error" || k == "Test" || k == "Messages") {
+			if _, seen := fields[k]; seen {
+				break // the next failure of the same test: only the first is shown, whole
+			}
 			key = k
 			fields[key] = strings.TrimSpace(v)
 			continue

@@ -35,6 +35,28 @@ func TestFailedExchangeShowsSentExpectedReceived(t *testing.T) {
 		"checked at exercises_test.go:23", firstFailure(failedExchange))
 }
 
+// Two failures in one test: the first is shown, its message with its own values.
+const twoFailures = `=== RUN   TestExercise3PromotedReplicaTakesWrites
+        exercises_test.go:61: 
+            	Error Trace:	/work/08-replication/exercises_test.go:61
+            	Error:      	Should not be: "8e1c0aa1"
+            	Test:       	TestExercise3PromotedReplicaTakesWrites
+            	Messages:   	a promoted replica starts a new replication ID
+        exercises_test.go:70: 
+            	Error Trace:	/work/08-replication/exercises_test.go:70
+            	Error:      	Not equal: 
+            	            	expected: "95"
+            	            	actual  : "-1"
+            	Test:       	TestExercise3PromotedReplicaTakesWrites
+--- FAIL: TestExercise3PromotedReplicaTakesWrites (0.40s)
+`
+
+func TestTwoFailuresShowTheFirstWhole(t *testing.T) {
+	assert.Equal(t, "a promoted replica starts a new replication ID\n"+
+		`Should not be: "8e1c0aa1"`+"\n"+
+		"checked at exercises_test.go:61", firstFailure(twoFailures))
+}
+
 // What go test printed when a command handler panicked in the server's goroutine.
 const panicked = `=== RUN   TestExercise4Getdel/ours
 panic: assignment to entry in nil map

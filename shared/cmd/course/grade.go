@@ -48,6 +48,9 @@ func gradeServer(stepArg, server string) bool {
 		fmt.Printf("== %s\n", dirs[step])
 		passed := 0
 		for _, st := range list {
+			if st.Waits != "" {
+				fmt.Printf("  …  %s: waits %s\n", st.ID(), st.Waits)
+			}
 			if err := stages.Run(target, st); err != nil {
 				allPass = false
 				fmt.Printf("  ✗  %s: %s\n%s\n      taught in %s\n", st.ID(), st.Title, indentBy(err.Error(), 6), st.Guide)

@@ -9,6 +9,7 @@
 //	course grade STEP SERVER   the stages of steps 01 to STEP against any server (make grade)
 //	course starter DIR         a new Go module for the build-your-own track (make starter)
 //	course diff STEP [tests]   what the step adds to the one before it (make diff)
+//	course doctor              what the course needs on this machine (make doctor)
 //
 // STEP is 3, 03 or 03-get-set.
 //
@@ -24,8 +25,14 @@ import (
 )
 
 func main() {
+	if len(os.Args) == 2 && os.Args[1] == "doctor" {
+		if !doctor() {
+			os.Exit(1)
+		}
+		return
+	}
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP [RUNS] | course grade STEP SERVER | course starter DIR | course diff STEP [tests]")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP [RUNS] | course grade STEP SERVER | course starter DIR | course diff STEP [tests] | course doctor")
 		os.Exit(2)
 	}
 	var ok bool
