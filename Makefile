@@ -22,7 +22,7 @@ COURSE  := go build -o bin/course ./shared/cmd/course && bin/course
 # done", without the noise, and `make check; next-command` goes on to the next command.
 NOT_YET = { kill -PIPE $$PPID; exit 1; }
 
-.PHONY: help test check grade starter diff bench doctor run fmt-check vet $(STEPS)
+.PHONY: help test check grade starter diff bench doctor docs run fmt-check vet $(STEPS)
 
 help:
 	@echo "Build Your Own Redis in Go"
@@ -48,6 +48,7 @@ help:
 	@echo "  make test               every test of every step, and the exercise proofs"
 	@echo "  make doctor             what the course needs on this machine (Go, real Redis and its version,"
 	@echo "                          nc, taskset, free ports), with what to do for each missing piece"
+	@echo "  make docs               run every command the READMEs and EXERCISES quote, in order"
 	@echo
 	@echo "Steps: $(STEPS)"
 
@@ -114,3 +115,8 @@ diff:
 
 doctor:
 	@$(COURSE) doctor
+
+# Every shell line the READMEs and EXERCISES quote, run in order as a learner types them, with
+# the servers they start in the background: from a fresh clone, ports 6380 and 6381 free.
+docs:
+	@$(COURSE) docs

@@ -17,7 +17,6 @@ import (
 // file a step's docs name is in that step (or in the shared module).
 
 var (
-	fence      = regexp.MustCompile("(?s)```sh\n(.*?)```")
 	codeSpan   = regexp.MustCompile("`([^`\n]+)`")
 	mdLink     = regexp.MustCompile(`\]\(([^)#]+)(#[^)]*)?\)`)
 	goFileName = regexp.MustCompile(`^[a-zA-Z][\w/.-]*\.go$`)
@@ -122,34 +121,25 @@ func TestDocsNameWhatExists(t *testing.T) {
 	assert.Greater(t, checked, 50, "the docs quote make lines, links and files")
 }
 
-// shellWords splits a command line as sh does for the simple lines the docs quote: on
-// blanks, with '...' and "..." keeping a word together.
-func shellWords(line string) []string {
-	var words []string
-	var word strings.Builder
-	inWord := false
-	var quote rune
-	for _, r := range line {
-		switch {
-		case quote != 0 && r == quote:
-			quote = 0
-		case quote != 0:
-			word.WriteRune(r)
-		case r == '\'' || r == '"':
-			quote, inWord = r, true
-		case r == ' ' || r == '\t':
-			if inWord {
-				words = append(words, word.String())
-				word.Reset()
-				inWord = false
-			}
-		default:
-			word.WriteRune(r)
-			inWord = true
-		}
+// What `make docs` reads from a comment as the output a line must print, and how it compares
+// it with redis-cli's output to a pipe.
+func TestDocsExpectedOutput(t *testing.T) {
+	for comment, want := range map[string]string{
+		"(integer) 1":                                    "(integer) 1",
+		`"hello": the real replica has it`:               `"hello"`,
+		"REDIS0010, then the aux fields...":              "REDIS0010",
+		"[info] 2 keys read ... RDB looks OK!":           "[info] 2 keys read",
+		"slave0:ip=127.0.0.1,port=6381,state=online,...": "slave0:ip=127.0.0.1,port=6381,state=online,",
+		"10, then 9, 8...":                               "",
+		"interactive: SET k v, GET k":                    "",
+	} {
+		assert.Equal(t, want, expectedOutput(comment), comment)
 	}
-	if inWord {
-		words = append(words, word.String())
-	}
-	return words
+	assert.True(t, matches("1\n", "(integer) 1"), "redis-cli prints integers bare to a pipe")
+	assert.True(t, matches("hello\n", `"hello"`))
+	assert.False(t, matches("0\n", "(integer) 1"))
+	assert.NotEmpty(t, notRun("redis-cli -p 6380"))
+	assert.NotEmpty(t, notRun("make bench STEP=05"))
+	assert.Empty(t, notRun("redis-cli -p 6380 PING"))
+	assert.Empty(t, notRun("PORT=7000 make 03-get-set"))
 }

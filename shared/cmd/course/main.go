@@ -10,6 +10,7 @@
 //	course starter DIR         a new Go module for the build-your-own track (make starter)
 //	course diff STEP [tests]   what the step adds to the one before it (make diff)
 //	course doctor              what the course needs on this machine (make doctor)
+//	course docs                the shell lines the docs quote, run in order (make docs)
 //
 // STEP is 3, 03 or 03-get-set.
 //
@@ -25,14 +26,14 @@ import (
 )
 
 func main() {
-	if len(os.Args) == 2 && os.Args[1] == "doctor" {
-		if !doctor() {
+	if len(os.Args) == 2 && (os.Args[1] == "doctor" || os.Args[1] == "docs") {
+		if !map[string]func() bool{"doctor": doctor, "docs": runDocs}[os.Args[1]]() {
 			os.Exit(1)
 		}
 		return
 	}
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP [RUNS] | course grade STEP SERVER | course starter DIR | course diff STEP [tests] | course doctor")
+		fmt.Fprintln(os.Stderr, "usage: course test MODULE... | course check STEP | course prove STEP [RUNS] | course grade STEP SERVER | course starter DIR | course diff STEP [tests] | course doctor | course docs")
 		os.Exit(2)
 	}
 	var ok bool
