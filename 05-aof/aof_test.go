@@ -98,7 +98,12 @@ func loggedLikeRedis(t *testing.T, script [][]string) string {
 		theirs := run(real, func(conn *redistest.Conn) string {
 			return filepath.Join(conn.Do("CONFIG", "GET", "dir").Elems[1].Str, "appendonlydir", "appendonly.aof.1.incr.aof")
 		})
-		assert.Equal(t, theirs, ours, "the incr file differs from Redis's")
+		want := ours
+		if redistest.IsValkey(real) { // Valkey 8 logs an expiry in the past as UNLINK, and drops a SET whose time has passed
+			want = strings.NewReplacer(resp.Command("DEL", "d"), resp.Command("UNLINK", "d"),
+				resp.Command("SET", "g", "v", "PXAT", "1")+resp.Command("DEL", "g"), "").Replace(ours)
+		}
+		assert.Equal(t, theirs, want, "the incr file differs from Redis's")
 	})
 	return ours
 }

@@ -293,7 +293,11 @@ func TestKeyspaceEvents(t *testing.T) {
 		events := subscribeToEvents(t, addr)
 		for _, c := range cases {
 			conn.Do(c.command...)
-			assert.Equal(t, c.events, events.after(conn), "%s", strings.Join(c.command, " "))
+			want, command := c.events, strings.Join(c.command, " ")
+			if redistest.IsValkey(addr) && (command == "SET gone v PXAT 1" || command == "GET gone") {
+				want = nil // Valkey 8 drops a SET whose time has passed, without an event
+			}
+			assert.Equal(t, want, events.after(conn), "%s", command)
 		}
 
 		// n: a new key is announced before its first event. Only with n: A leaves it out.
