@@ -127,6 +127,7 @@ doctor:
 	@$(COURSE) doctor
 
 # Every shell line the READMEs and EXERCISES quote, run in order as a learner types them, with
-# the servers they start in the background: from a fresh clone, ports 6380 and 6381 free.
+# the servers they start in the background, in a fresh copy of the working tree: ports 6380 and
+# 6381 must be free. CI runs it after make test.
 docs:
 	@$(COURSE) docs

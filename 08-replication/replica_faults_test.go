@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -145,4 +149,105 @@ func TestReplicaReceivesTheSnapshotOnDisk(t *testing.T) {
 	nextPSYNC(t, master) // the whole payload has arrived, and the load has failed
 	runtime.ReadMemStats(&after)
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(size/4), "bytes allocated while 32 MB arrived")
+}
+
+// Clients that send REPLICAOF at the same moment leave the server with one master link, as
+// Redis's one thread does: each REPLICAOF ends the link before it, and REPLICAOF NO ONE ends
+// the last. The masters here never answer, so a link the server forgot would hold its
+// connection for the whole repl-timeout.
+func TestConcurrentReplicaofLeavesOneMasterLink(t *testing.T) {
+	bothReplicas(t, func(t *testing.T, real bool) {
+		addr := redistest.StartRedis
+		if !real {
+			addr = func(testing.TB, ...string) string { return startOurs(t, ReplConfig{}) }
+		}
+		server := addr(t)
+		masters := make([]*silentMaster, 8)
+		for i := range masters {
+			masters[i] = startSilentMaster(t)
+		}
+		for range 5 {
+			conns := make([]net.Conn, len(masters))
+			for i := range conns {
+				var err error
+				conns[i], err = net.Dial("tcp", server)
+				require.NoError(t, err)
+				defer conns[i].Close()
+			}
+			replies := make(chan string, len(masters))
+			for i, conn := range conns {
+				go func() {
+					host, port, _ := net.SplitHostPort(masters[i].addr)
+					io.WriteString(conn, cmd("REPLICAOF", host, port))
+					line, _ := bufio.NewReader(conn).ReadString('\n')
+					replies <- line
+				}()
+			}
+			for range conns { // "Already connected" when a master is asked for again
+				assert.Contains(t, []string{"+OK\r\n", "+OK Already connected to specified master\r\n"}, <-replies)
+			}
+		}
+		require.Equal(t, "OK", redistest.Dial(t, server).Do("REPLICAOF", "NO", "ONE").Str)
+		for _, m := range masters {
+			m.waitForNoLinks(t)
+		}
+	})
+}
+
+// silentMaster accepts replicas' connections, reads what they send, never answers, and
+// counts the connections still open.
+type silentMaster struct {
+	addr   string
+	mu     sync.Mutex
+	open   int
+	closed chan struct{} // a connection ended
+}
+
+func startSilentMaster(t *testing.T) *silentMaster {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	m := &silentMaster{addr: ln.Addr().String(), closed: make(chan struct{}, 1)}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			m.mu.Lock()
+			m.open++
+			m.mu.Unlock()
+			go func() {
+				io.Copy(io.Discard, conn)
+				conn.Close()
+				m.mu.Lock()
+				m.open--
+				m.mu.Unlock()
+				select {
+				case m.closed <- struct{}{}:
+				default:
+				}
+			}()
+		}
+	}()
+	return m
+}
+
+// waitForNoLinks waits until every connection to the master has ended.
+func (m *silentMaster) waitForNoLinks(t *testing.T) {
+	t.Helper()
+	timeout := time.After(hangGuard)
+	for {
+		m.mu.Lock()
+		open := m.open
+		m.mu.Unlock()
+		if open == 0 {
+			return
+		}
+		select {
+		case <-m.closed:
+		case <-timeout:
+			t.Fatalf("%d links to master %s are still open after REPLICAOF NO ONE", open, m.addr)
+		}
+	}
 }

@@ -63,7 +63,8 @@ type Server struct {
 	// Replication: our side as a master (replication.go), and the master we follow, if any
 	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.
 	repl               *replication
-	masterMu           sync.Mutex
+	roleChange         sync.Mutex // held for the whole of a replicaOf
+	masterMu           sync.Mutex // guards master
 	master             *masterLink
 	applyingFromMaster atomic.Bool
 	// streamApply is held while a command of the master's stream is applied and counted in

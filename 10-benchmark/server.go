@@ -71,7 +71,8 @@ type Server struct {
 	onSigterm          atomic.Int32  // shutdown-on-sigterm, as SHUTDOWN flags
 	onSigint           atomic.Int32  // shutdown-on-sigint
 	stopped            chan struct{} // closed once a shutdown has stopped everything
-	masterMu           sync.Mutex
+	roleChange         sync.Mutex    // held for the whole of a replicaOf
+	masterMu           sync.Mutex    // guards master
 	master             *masterLink
 	applyingFromMaster atomic.Bool
 	// streamApply is held while a command of the master's stream is applied and counted in

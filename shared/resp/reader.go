@@ -173,12 +173,26 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if len(args) == cap(args) {
+			args = growArgs(args, count)
+		}
 		args = append(args, arg)
 	}
 	if r.ReuseArgs && cap(args) <= maxReusedArgs { // one huge command does not cost memory forever
 		r.args = args
 	}
 	return args, nil
+}
+
+// growArgs makes room for more arguments as Redis grows a client's argv: twice the room, but
+// never past the count the header declared. A command of a million arguments then ends in one
+// array of its exact size and leaves behind less than twice that as garbage; append's own
+// growth, a quarter at a time past 256 elements, leaves more than four times that.
+func growArgs(args [][]byte, count int64) [][]byte {
+	room := min(max(int64(cap(args)), 1024), count-int64(len(args)))
+	grown := make([][]byte, len(args), int64(len(args))+room)
+	copy(grown, args)
+	return grown
 }
 
 // readBulk reads one "$<len>\r\n<bytes>\r\n" element of a multibulk request.

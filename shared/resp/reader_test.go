@@ -212,6 +212,29 @@ func TestReadCommandBigArgumentCostsItsSize(t *testing.T) {
 	assert.Less(t, allocated, uint64(size+size/8+64<<10), "allocated %d bytes for a %d-byte argument", allocated, size)
 }
 
+// A command of many arguments ends in one array of exactly its count, grown by doubling as
+// Redis grows argv: the arrays it outgrew add up to less than twice the last one. (append alone
+// grows a quarter at a time past 256 elements and allocates more than five arrays' worth: a
+// million arguments of 16 bytes took the server 1.5 times Redis's memory.)
+func TestReadCommandManyArgumentsGrowLikeRedisArgv(t *testing.T) {
+	const count = 100_000
+	input := "*" + strconv.Itoa(count) + "\r\n" + strings.Repeat("$0\r\n\r\n", count)
+	for _, reuse := range []bool{false, true} {
+		r := NewReader(strings.NewReader(input))
+		r.ReuseArgs = reuse
+		var args [][]byte
+		allocated := bytesAllocated(func() {
+			var err error
+			args, err = r.ReadCommand()
+			require.NoError(t, err)
+		})
+		require.Len(t, args, count)
+		assert.Equal(t, count, cap(args), "ReuseArgs %v: the array is the count's size", reuse)
+		array := uint64(count * 24) // a slice header is three words
+		assert.Less(t, allocated, 3*array+64<<10, "ReuseArgs %v: allocated %d bytes for an array of %d", reuse, allocated, array)
+	}
+}
+
 func bytesAllocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -24,6 +25,17 @@ import (
 // too. Lines that only a person can run (an interactive redis-cli) and the long ones (the
 // whole test suite, the benchmark) are listed, not run.
 func runDocs() bool {
+	root, err := freshCopy()
+	if err != nil {
+		fmt.Println(err)
+		return false
+	}
+	defer os.RemoveAll(filepath.Dir(root))
+	if err := os.Chdir(root); err != nil {
+		fmt.Println(err)
+		return false
+	}
+	fmt.Println("The docs run in a fresh copy of this working tree: " + root)
 	docs := []string{"README.md"}
 	for _, step := range stepDirs() {
 		for _, name := range []string{"README.md", "EXERCISES.md"} {
@@ -94,6 +106,43 @@ func runDocs() bool {
 	}
 	fmt.Printf("%d quoted commands run\n", ran)
 	return ok
+}
+
+// freshCopy copies the course as git sees it, tracked files and new ones not ignored (no
+// build outputs, no data), into a new temporary folder and returns the copy's root. The docs
+// then run as on a fresh clone whatever this working tree holds, and a line such as
+// `make starter DIR=../my-redis` writes beside the copy, not beside the course.
+func freshCopy() (string, error) {
+	listed, err := exec.Command("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		return "", fmt.Errorf("listing the course's files (git ls-files): %w", err)
+	}
+	parent, err := os.MkdirTemp("", "course-docs-")
+	if err != nil {
+		return "", err
+	}
+	root := filepath.Join(parent, "course")
+	for _, name := range strings.Split(strings.TrimRight(string(listed), "\x00"), "\x00") {
+		info, err := os.Lstat(name)
+		if errors.Is(err, fs.ErrNotExist) { // deleted here, not yet in git
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return "", err
+		}
+		to := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(to, data, info.Mode().Perm()); err != nil {
+			return "", err
+		}
+	}
+	return root, nil
 }
 
 // isCommand tells a shell line from text a person types into nc.
