@@ -79,11 +79,11 @@ BENCH_TAGS ?= solution
 STEP_DIR = $(if $(STEP),$(firstword $(filter $(STEP)-% 0$(STEP)-%,$(STEPS))))
 bench:
 	@mkdir -p bin
-	@cd 10-benchmark && go build -tags '$(BENCH_TAGS)' -o ../bin/bench .
+	@cd 10-benchmark && go build -tags '$(BENCH_TAGS)' -o ../bin/bench ./cmd/bench
 	@$(if $(STEP_DIR),cd $(STEP_DIR) && go build -o ../bin/$(STEP_DIR) .)
 	@$(if $(STEP),$(if $(STEP_DIR),,echo "there is no step $(STEP): $(STEPS)"; exit 2))
 	@$(if $(or $(STEP_DIR),$(SERVER)),,echo "name what to measure: make bench STEP=05, or make bench SERVER=<command or Go module folder>"; exit 2)
-	./bin/bench bench $(if $(STEP_DIR),--server $(STEP_DIR)=./bin/$(STEP_DIR)) $(if $(SERVER),--server '$(SERVER)') \
+	./bin/bench $(if $(STEP_DIR),--server $(STEP_DIR)=./bin/$(STEP_DIR)) $(if $(SERVER),--server '$(SERVER)') \
 		--args '$(ARGS)' --json bin/bench.json --html bin/bench.html $(BENCH)
 
 10-benchmark:

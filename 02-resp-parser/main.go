@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"byoredis/shared/fdlimit"
+	"byoredis/shared/release"
 )
 
 func main() {
@@ -42,7 +43,7 @@ func main() {
 		srv.Close()
 	}()
 
-	go releaseWhenQuiet() // memory.go
+	go release.WhenQuiet(nil) // memory goes back to the system when the server is quiet
 	slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	if err := srv.Serve(ln); err != nil {
 		slog.Error("server stopped", "err", err)

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"byoredis/shared/redistest"
+	"byoredis/shared/release"
 )
 
 // A client may send a whole batch before it reads a single reply, as go-redis pipelines
@@ -23,9 +24,9 @@ func TestBatchSentBeforeReadingAnyReply(t *testing.T) {
 // system when it leaves, instead of at the collector's next cycle, minutes later; a small
 // client costs no collection.
 func TestBigClientGivesMemoryBack(t *testing.T) {
-	releases, free := 0, freeOSMemory
-	freeOSMemory = func() { releases++ }
-	t.Cleanup(func() { freeOSMemory = free })
+	releases, free := 0, release.FreeOSMemory
+	release.FreeOSMemory = func() { releases++ }
+	t.Cleanup(func() { release.FreeOSMemory = free })
 
 	newClient(&scriptedConn{input: []string{cmd("ECHO", "small") + cmd("QUIT")}}).serve()
 	assert.Equal(t, 0, releases, "a small client")

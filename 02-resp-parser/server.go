@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"byoredis/shared/release"
 	"byoredis/shared/resp"
 )
 
@@ -139,7 +140,7 @@ func newClient(conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
-	defer c.releaseMemory()
+	defer func() { release.AfterClient(max(c.reader.Largest(), int64(c.output.most))) }() // what it held goes back
 	for {
 		args, err := c.reader.ReadCommand()
 		if err != nil {

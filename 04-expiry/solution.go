@@ -5,7 +5,11 @@
 
 package main
 
-import "sort"
+import (
+	"sort"
+
+	"byoredis/shared/glob"
+)
 
 func setex(c *client, args [][]byte)  { setWithExpiry(c, args, "setex", "EX") }
 func psetex(c *client, args [][]byte) { setWithExpiry(c, args, "psetex", "PX") }
@@ -34,7 +38,7 @@ func keysCommand(c *client, args [][]byte) {
 	var matched []string
 	c.store.Read(func(k *Keyspace) {
 		for key := range k.store.entries {
-			if _, alive := k.Get(key); alive && globMatch(pattern, key, false) {
+			if _, alive := k.Get(key); alive && glob.Match(pattern, key, false) {
 				matched = append(matched, key)
 			}
 		}

@@ -3,6 +3,8 @@ package main
 import (
 	"sort"
 	"strings"
+
+	"byoredis/shared/glob"
 )
 
 // Commands on the keyspace as a whole, as in Redis's db.c.
@@ -69,7 +71,7 @@ func keysCommand(c *client, args [][]byte) {
 	var matched []string
 	c.store.Read(func(k *Keyspace) {
 		for key := range k.store.entries {
-			if _, alive := k.Get(key); alive && globMatch(pattern, key, false) {
+			if _, alive := k.Get(key); alive && glob.Match(pattern, key, false) {
 				matched = append(matched, key)
 			}
 		}

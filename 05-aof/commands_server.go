@@ -2,6 +2,7 @@ package main
 
 import (
 	"byoredis/shared/fdlimit"
+	"byoredis/shared/glob"
 	"byoredis/shared/listen"
 	"errors"
 	"fmt"
@@ -200,7 +201,7 @@ func configGet(c *client, args [][]byte) {
 					seen[name] = true
 					matched = append(matched, pattern, value)
 				}
-			} else if globMatch(pattern, name, true) {
+			} else if glob.Match(pattern, name, true) {
 				seen[name] = true
 				matched = append(matched, name, value)
 			}
@@ -257,7 +258,7 @@ func configSet(c *client, args [][]byte) {
 	}
 	// Where the server listens changes first: it is the one change that can fail (a port
 	// taken), and then nothing changes, as Redis restores what it had.
-	if setting, err := c.server.listenAsSet(args); err != nil {
+	if setting, err := c.server.listeners.Apply(args); err != nil {
 		c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + setting + "') - " + err.Error())
 		return
 	}
@@ -387,8 +388,8 @@ func parseIntSetting(value string, least, most int64) (int64, error) {
 // values Redis would show for the same setup.
 func (s *Server) settings() [][2]string {
 	return [][2]string{
-		{"port", strconv.FormatInt(s.port.Load(), 10)},
-		{"bind", *s.bind.Load()},
+		{"port", strconv.FormatInt(s.listeners.Port(), 10)},
+		{"bind", s.listeners.Bind()},
 		{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
 		{"client-output-buffer-limit", s.outputLimits.Load().String()},
 		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},

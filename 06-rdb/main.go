@@ -16,6 +16,7 @@ import (
 
 	"byoredis/shared/fdlimit"
 	"byoredis/shared/listen"
+	"byoredis/shared/release"
 )
 
 func main() {
@@ -114,7 +115,7 @@ func main() {
 		srv.Close()
 	}()
 
-	go releaseWhenQuiet() // memory.go
+	go release.WhenQuiet(nil) // memory goes back to the system when the server is quiet
 	for _, ln := range listeners {
 		slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	}

@@ -159,7 +159,7 @@ func (s *Server) infoServer(b *strings.Builder) {
 		{"redis_build_id", "0"}, {"redis_mode", "standalone"}, {"os", osName()}, {"arch_bits", 64},
 		{"monotonic_clock", "POSIX clock_gettime"}, {"multiplexing_api", multiplexing},
 		{"atomicvar_api", "c11-builtin"}, {"gcc_version", "0.0.0"}, {"process_id", os.Getpid()},
-		{"process_supervised", "no"}, {"run_id", s.runID}, {"tcp_port", s.port.Load()},
+		{"process_supervised", "no"}, {"run_id", s.runID}, {"tcp_port", s.listeners.Port()},
 		{"server_time_usec", time.Now().UnixMicro()}, {"uptime_in_seconds", int64(uptime.Seconds())},
 		{"uptime_in_days", int64(uptime.Hours() / 24)}, {"hz", s.hz.Load()}, {"configured_hz", s.hz.Load()},
 		{"lru_clock", time.Now().Unix() & (1<<24 - 1)}, {"executable", executable}, {"config_file", ""},

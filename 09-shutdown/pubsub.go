@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"byoredis/shared/glob"
 )
 
 // pubsub is who listens to what: for each channel, its subscribers; for each pattern, the
@@ -56,7 +58,7 @@ func (p *pubsub) publish(channel, message []byte, after int64) int {
 		deliveries++
 	}
 	for _, ps := range p.patterns {
-		if !globMatch(ps.pattern, string(channel), false) {
+		if !glob.Match(ps.pattern, string(channel), false) {
 			continue
 		}
 		var patternEncoded [2][]byte
@@ -232,7 +234,7 @@ func pubsubChannels(c *client, args [][]byte) {
 	p.mu.RLock()
 	var channels []string
 	for channel := range p.channels {
-		if len(args) == 2 || globMatch(string(args[2]), channel, false) {
+		if len(args) == 2 || glob.Match(string(args[2]), channel, false) {
 			channels = append(channels, channel)
 		}
 	}

@@ -194,7 +194,7 @@ func (m *masterLink) session() error {
 		}
 	}
 	requests = append(requests,
-		[]string{"REPLCONF", "listening-port", strconv.FormatInt(s.port.Load(), 10)},
+		[]string{"REPLCONF", "listening-port", strconv.FormatInt(s.listeners.Port(), 10)},
 		[]string{"REPLCONF", "capa", "eof", "capa", "psync2"})
 	for _, request := range requests {
 		if err := m.send(request...); err != nil {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"cmp"
 	"errors"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +11,7 @@ import (
 	"time"
 
 	"byoredis/shared/listen"
+	"byoredis/shared/release"
 	"byoredis/shared/resp"
 )
 
@@ -51,9 +50,10 @@ type ReplConfig struct {
 
 // Server accepts TCP connections and serves each one in its own goroutine.
 type Server struct {
-	config Config
-	store  *Store                         // the keyspace every client shares
-	aof    atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
+	config    Config
+	listeners *listen.Set                    // where it listens: bind and port, which CONFIG SET may change
+	store     *Store                         // the keyspace every client shares
+	aof       atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
 	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
 	aofSwitch sync.Mutex
 
@@ -99,10 +99,8 @@ type Server struct {
 	masterAuth              atomic.Pointer[string] // masterauth: the password a replica gives its master
 	masterUser              atomic.Pointer[string] // masteruser: with it, the user name
 	protectedMode           atomic.Bool
-	port                    atomic.Int64           // port
-	bind                    atomic.Pointer[string] // bind
-	maxClients              atomic.Int64           // maxclients
-	hz                      atomic.Int64           // hz: the active expiry cycles a second
+	maxClients              atomic.Int64 // maxclients
+	hz                      atomic.Int64 // hz: the active expiry cycles a second
 	stopWritesOnBgsaveError atomic.Bool
 	// Persistence and replication settings CONFIG SET may change while the server runs.
 	aofSettings           *aofSettings
@@ -120,12 +118,11 @@ type Server struct {
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
-	mu        sync.Mutex
-	listeners []net.Listener       // what Serve and CONFIG SET port and bind listen on
-	clients   map[net.Conn]*client // open connections, so that Close can close them
-	closed    bool                 // Close was called
-	running   sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
-	stop      chan struct{}        // closed by Close, to stop what Serve started
+	mu      sync.Mutex
+	clients map[net.Conn]*client // open connections, so that Close can close them
+	closed  bool                 // Close was called
+	running sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
+	stop    chan struct{}        // closed by Close, to stop what Serve started
 }
 
 // NewServer returns a server whose keyspace is loaded from the append-only file when
@@ -160,8 +157,7 @@ func NewServer(config Config) (*Server, error) {
 	s.masterAuth.Store(&config.Repl.MasterAuth)
 	s.masterUser.Store(&config.Repl.MasterUser)
 	s.protectedMode.Store(config.ProtectedMode)
-	s.port.Store(int64(config.Port))
-	s.bind.Store(&config.Bind)
+	s.listeners = listen.NewSet(config.Bind, config.Port, s.serveConn)
 	s.maxClients.Store(int64(config.MaxClients))
 	s.hz.Store(int64(config.Hz))
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
@@ -207,11 +203,6 @@ func (s *Server) serve(listeners []net.Listener) error {
 		}
 		return nil
 	}
-	if len(listeners) > 0 {
-		if addr, ok := listeners[0].Addr().(*net.TCPAddr); ok {
-			s.port.Store(int64(addr.Port)) // the real port, when asked for port 0 (CONFIG GET port)
-		}
-	}
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
@@ -234,7 +225,7 @@ func (s *Server) serve(listeners []net.Listener) error {
 		defer s.running.Done()
 		s.saveLoop(s.stop)
 	}()
-	s.acceptOn(listeners)
+	s.listeners.Accept(listeners)
 	s.mu.Unlock()
 	<-s.stop
 	if s.stopping() {
@@ -243,131 +234,18 @@ func (s *Server) serve(listeners []net.Listener) error {
 	return nil
 }
 
-// acceptOn closes what the server listens on and accepts on listeners instead, each in its
-// own goroutine. The caller holds s.mu.
-func (s *Server) acceptOn(listeners []net.Listener) {
-	for _, ln := range s.listeners {
-		ln.Close()
+// serveConn serves a connection the listeners accepted, in a goroutine of its own.
+func (s *Server) serveConn(conn net.Conn) {
+	c := s.add(conn)
+	if c == nil {
+		return
 	}
-	s.listeners = listeners
-	for _, ln := range listeners {
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			s.accept(ln)
-		}()
-	}
-}
-
-// accept serves each connection ln accepts in its own goroutine, until ln is closed.
-func (s *Server) accept(ln net.Listener) {
-	var pause time.Duration // after a failed accept (acceptFailed)
-	for {
-		conn, err := ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return // by Close, or by CONFIG SET port or bind
-			}
-			pause = acceptFailed(err, pause)
-			continue
-		}
-		pause = 0
-		c := s.add(conn)
-		if c == nil {
-			continue
-		}
-		s.running.Add(1)
-		go func() {
-			defer s.running.Done()
-			defer s.remove(conn)
-			c.serve()
-		}()
-	}
-}
-
-// listenAsSet applies CONFIG SET's port and bind where args set them, and returns the
-// first of the two that args name, with an error when the server cannot listen there.
-func (s *Server) listenAsSet(args [][]byte) (string, error) {
-	bind, port, first := *s.bind.Load(), int(s.port.Load()), ""
-	for i := 2; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
-		switch name {
-		case "port":
-			port, _ = strconv.Atoi(string(args[i+1])) // checked by settable
-		case "bind":
-			bind = string(args[i+1])
-		default:
-			continue
-		}
-		first = cmp.Or(first, name)
-	}
-	if first == "" {
-		return "", nil
-	}
-	return first, s.rebind(bind, port, first)
-}
-
-// rebind listens on port at each address of bind in place of what the server listens on.
-// As Redis does (changeListenPort and changeBindAddr in server.c), it closes the old
-// listeners first, so that the new ones may take their addresses, and port 0 listens on
-// nothing; if an address fails, the old addresses are listened on again, and the error
-// is Redis's for the setting that changed.
-func (s *Server) rebind(bind string, port int, setting string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return nil
-	}
-	var old []string
-	for _, ln := range s.listeners {
-		old = append(old, ln.Addr().String())
-		ln.Close()
-	}
-	var listeners []net.Listener
-	var err error
-	if port != 0 {
-		addresses, _ := listen.Addresses(bind) // checked by settable
-		listeners, err = listen.TCP(addresses, port)
-	}
-	if err != nil {
-		if setting == "bind" {
-			slog.Warn("Failed to bind")
-		}
-		slog.Warn("Failed applying new configuration. Possibly related to new " + setting + " setting. Restoring previous settings.")
-		for _, addr := range old {
-			if ln, err := net.Listen("tcp", addr); err == nil {
-				listeners = append(listeners, ln)
-			}
-		}
-		s.acceptOn(listeners)
-		if setting == "bind" {
-			return errors.New("Failed to bind to specified addresses.")
-		}
-		return errors.New("Unable to listen on this port. Check server logs.")
-	}
-	s.acceptOn(listeners)
-	s.bind.Store(&bind)
-	s.port.Store(int64(port))
-	return nil
-}
-
-// acceptFailed logs a failed accept and waits before the next one. Most often the process is
-// out of file descriptors (EMFILE), and the client that could not be accepted waits in the
-// listen backlog until another connection closes. Redis logs it and goes on
-// (acceptTcpHandler in networking.c): ending the server would end every client it has. The
-// wait doubles from 5 ms to a second, so that a lasting fault costs a log line a second, not
-// a busy loop.
-func acceptFailed(err error, pause time.Duration) time.Duration {
-	reason := err.Error()
-	var syscallErr *os.SyscallError
-	if errors.As(err, &syscallErr) { // the C library's words: "accept: Too many open files"
-		text := syscallErr.Err.Error()
-		reason = "accept: " + strings.ToUpper(text[:1]) + text[1:]
-	}
-	slog.Warn("Accepting client connection: " + reason)
-	pause = min(max(2*pause, 5*time.Millisecond), time.Second)
-	time.Sleep(pause)
-	return pause
+	s.running.Add(1)
+	go func() {
+		defer s.running.Done()
+		defer s.remove(conn)
+		c.serve()
+	}()
 }
 
 // add registers a new client, or turns it away if the server is closing or full.
@@ -444,9 +322,6 @@ func (s *Server) stopServing(graceful bool) error {
 	}
 	close(s.stop)
 	s.closed = true
-	for _, ln := range s.listeners {
-		ln.Close()
-	}
 	for conn := range s.clients {
 		if graceful {
 			conn.SetReadDeadline(time.Now()) // the goroutine waiting for the client stops waiting
@@ -455,9 +330,10 @@ func (s *Server) stopServing(graceful bool) error {
 		}
 	}
 	s.mu.Unlock()
-	s.releaseWrites()  // writes held by a shutdown that Close cuts short
-	s.replicaOf("", 0) // stop following a master, if we were
-	s.repl.close()     // and end the WAITs
+	s.listeners.Close() // and wait for the goroutines that accept
+	s.releaseWrites()   // writes held by a shutdown that Close cuts short
+	s.replicaOf("", 0)  // stop following a master, if we were
+	s.repl.close()      // and end the WAITs
 	s.running.Wait()
 	var err error
 	if a := s.aof.Load(); a != nil {
@@ -545,7 +421,7 @@ func newClient(s *Server, conn net.Conn) *client {
 // serve reads commands and answers them until the client leaves or sends something the
 // server cannot parse.
 func (c *client) serve() {
-	defer c.releaseMemory()
+	defer func() { release.AfterClient(max(c.reader.Largest(), int64(c.output.most))) }() // what it held goes back
 	defer c.leavePubsub()
 	defer func() {
 		if c.replica != nil {

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 
+	"byoredis/shared/glob"
 	"byoredis/shared/resp"
 )
 
@@ -75,7 +76,7 @@ func keysCommand(c *client, args [][]byte) {
 	var matched []string
 	c.store.Read(func(k *Keyspace) {
 		for key := range k.store.keys {
-			if _, alive := k.Get(key); alive && globMatch(pattern, key, false) {
+			if _, alive := k.Get(key); alive && glob.Match(pattern, key, false) {
 				matched = append(matched, key)
 			}
 		}

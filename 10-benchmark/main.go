@@ -1,7 +1,7 @@
-// Command 10-benchmark is step 10 of the course: the server of step 09, and the benchmark
-// that measures it, or any server, against real Redis. `10-benchmark --port 6380` runs the
-// server; `10-benchmark bench --server NAME=COMMAND ...` the benchmark (make 10-benchmark,
-// make bench).
+// Command 10-benchmark is step 10 of the course: the server of step 09, tuned, and with
+// snapshots taken without a fork. `10-benchmark --port 6380` runs it. The benchmark that
+// measures it, or any server, against real Redis is a program of its own: package bench,
+// built from cmd/bench (make 10-benchmark, make bench).
 package main
 
 import (
@@ -19,12 +19,10 @@ import (
 
 	"byoredis/shared/fdlimit"
 	"byoredis/shared/listen"
+	"byoredis/shared/release"
 )
 
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "bench" {
-		os.Exit(benchMain(os.Args[2:]))
-	}
 	// Flags are named after Redis's config directives, so `--port 6380 --save ""` starts this
 	// server just as it starts a redis-server.
 	port := flag.Int("port", 6380, "TCP port to listen on")
@@ -164,7 +162,7 @@ func main() {
 		}
 	}()
 
-	go releaseWhenQuiet(srv.stats.commandsProcessed.Load) // memory.go
+	go release.WhenQuiet(srv.stats.commandsProcessed.Load) // memory goes back to the system when the server is quiet
 	for _, ln := range listeners {
 		slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	}

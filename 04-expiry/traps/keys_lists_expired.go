@@ -5,14 +5,18 @@
 
 package main
 
-import "sort"
+import (
+	"sort"
+
+	"byoredis/shared/glob"
+)
 
 func keysCommand(c *client, args [][]byte) {
 	pattern := string(args[1])
 	var matched []string
 	c.store.Read(func(k *Keyspace) {
 		for key := range k.store.entries {
-			if globMatch(pattern, key, false) {
+			if glob.Match(pattern, key, false) {
 				matched = append(matched, key)
 			}
 		}

@@ -5,6 +5,8 @@
 
 package main
 
+import "byoredis/shared/glob"
+
 func pubsubNumsub(c *client, args [][]byte) {
 	p := c.server.pubsub
 	p.mu.RLock()
@@ -13,7 +15,7 @@ func pubsubNumsub(c *client, args [][]byte) {
 	for _, channel := range args[2:] {
 		n := len(p.channels[string(channel)])
 		for _, ps := range p.patterns {
-			if globMatch(ps.pattern, string(channel), false) {
+			if glob.Match(ps.pattern, string(channel), false) {
 				n += len(ps.clients)
 			}
 		}

@@ -53,7 +53,7 @@ func judge(r result, n int) verdict {
 	var v verdict
 	pattern := testPattern(n)
 	for _, name := range append(append(append([]string{}, r.passed...), r.failed...), r.skipped...) {
-		if !strings.Contains(name, "/") && pattern.MatchString(name) {
+		if !isSubtest(name) && pattern.MatchString(name) {
 			v.tests++
 			v.names = append(v.names, name[strings.Index(name, ".")+1:])
 		}
@@ -74,8 +74,9 @@ func judge(r result, n int) verdict {
 
 // topLevel strips subtest names: "pkg.TestX/ours" -> "pkg.TestX".
 func topLevel(name string) string {
-	if i := strings.Index(name, "/"); i >= 0 {
-		return name[:i]
+	dot := strings.Index(name, ".")
+	if i := strings.Index(name[dot+1:], "/"); i >= 0 {
+		return name[:dot+1+i]
 	}
 	return name
 }
@@ -218,7 +219,7 @@ func checkExercises(stepDir string) bool {
 	for _, ex := range list {
 		// One run per exercise, so that a panic in one (which ends the test binary) does
 		// not hide how the others do.
-		r := runGoTest(stepDir, nil, "-count=1", "-timeout", checkTimeout, "-run", fmt.Sprintf("^TestExercise%d($|[^0-9])", ex.number), ".")
+		r := runGoTest(stepDir, nil, "-count=1", "-timeout", checkTimeout, "-run", fmt.Sprintf("^TestExercise%d($|[^0-9])", ex.number), exercisePackage(stepDir))
 		if len(r.passed)+len(r.failed)+len(r.skipped) == 0 && r.buildErrors != "" {
 			fmt.Printf("Your code does not compile yet:\n%s", r.buildErrors)
 			return false
@@ -259,12 +260,12 @@ func proveExercises(stepDir string) bool {
 		return false
 	}
 	defer cleanup()
-	solution := runGoTest(stepDir, nil, "-count=1", "-tags", "solution", "-run", "^TestExercise", ".")
+	solution := runGoTest(stepDir, nil, "-count=1", "-tags", "solution", "-run", "^TestExercise", exercisePackage(stepDir))
 	stubArgs := []string{"-count=1", "-run", "^TestExercise"}
 	if overlay != "" {
 		stubArgs = append(stubArgs, "-overlay", overlay)
 	}
-	stub := runGoTest(stepDir, nil, append(stubArgs, ".")...)
+	stub := runGoTest(stepDir, nil, append(stubArgs, exercisePackage(stepDir))...)
 	for _, r := range []result{solution, stub} {
 		if len(r.passed)+len(r.failed) == 0 { // nothing ran: show why
 			fmt.Print(r.buildErrors)
@@ -293,8 +294,21 @@ func proveExercises(stepDir string) bool {
 	return ok
 }
 
-// pristineStub is where each step keeps an untouched copy of its exercises.go.
+// pristineStub is where each step keeps an untouched copy of its exercises.go, beside it.
 const pristineStub = "testdata/exercises.go.stub"
+
+// exercisePackage is the package, inside the step, that holds the step's exercises (and
+// their solution.go, traps/ and testdata/): the step's own, ".", or the one sub-package that
+// has an exercises.go (step 10's are parts of its benchmark, "./bench").
+func exercisePackage(stepDir string) string {
+	if _, err := os.Stat(filepath.Join(stepDir, "exercises.go")); err == nil {
+		return "."
+	}
+	if found, _ := filepath.Glob(filepath.Join(stepDir, "*", "exercises.go")); len(found) == 1 {
+		return "./" + filepath.Base(filepath.Dir(found[0]))
+	}
+	return "."
+}
 
 // pristineStubOverlay returns a `go build -overlay` file that swaps exercises.go for the
 // pristine stub, when the two differ (you have started the exercises), or "" when they are
@@ -302,19 +316,20 @@ const pristineStub = "testdata/exercises.go.stub"
 // mistake in the course.
 func pristineStubOverlay(stepDir string) (string, func(), error) {
 	nothing := func() {}
-	stub, err := os.ReadFile(filepath.Join(stepDir, pristineStub))
+	dir := filepath.Join(stepDir, exercisePackage(stepDir))
+	stub, err := os.ReadFile(filepath.Join(dir, pristineStub))
 	if err != nil {
-		return "", nothing, fmt.Errorf("%s: the pristine copy of exercises.go is missing: %v", stepDir, err)
+		return "", nothing, fmt.Errorf("%s: the pristine copy of exercises.go is missing: %v", dir, err)
 	}
-	current, _ := os.ReadFile(filepath.Join(stepDir, "exercises.go"))
+	current, _ := os.ReadFile(filepath.Join(dir, "exercises.go"))
 	if string(current) == string(stub) {
 		return "", nothing, nil
 	}
 	if os.Getenv("CI") == "true" {
-		return "", nothing, fmt.Errorf("%s/exercises.go differs from %s: change both together", stepDir, pristineStub)
+		return "", nothing, fmt.Errorf("%s/exercises.go differs from %s: change both together", dir, pristineStub)
 	}
-	fmt.Printf("  (%s/exercises.go holds your work: proving against the pristine stub)\n", stepDir)
-	return overlayFile(filepath.Join(stepDir, "exercises.go"), stub)
+	fmt.Printf("  (%s/exercises.go holds your work: proving against the pristine stub)\n", dir)
+	return overlayFile(filepath.Join(dir, "exercises.go"), stub)
 }
 
 // overlayFile writes contents to a temporary file and returns a `go build -overlay` file

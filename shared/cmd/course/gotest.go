@@ -109,6 +109,10 @@ func parseEvents(in io.Reader) result {
 	return r
 }
 
+// isSubtest reports whether a test's name ("03-get-set.TestX", "10-benchmark/bench.TestX/case")
+// is a subtest's.
+func isSubtest(name string) bool { return strings.Contains(name[strings.Index(name, ".")+1:], "/") }
+
 func shortPackage(pkg string) string {
 	if i := strings.Index(pkg, "/"); i >= 0 {
 		return pkg[i+1:]

@@ -37,7 +37,7 @@ type trap struct {
 var trapHeading = regexp.MustCompile(`(?m)^// Exercise (\d+): (.+(?:\n// .+)*)`)
 
 func readTraps(stepDir string) ([]trap, error) {
-	paths, _ := filepath.Glob(filepath.Join(stepDir, "traps", "*.go"))
+	paths, _ := filepath.Glob(filepath.Join(stepDir, exercisePackage(stepDir), "traps", "*.go"))
 	var traps []trap
 	for _, p := range paths {
 		text, err := os.ReadFile(p)
@@ -74,11 +74,11 @@ func proveTraps(stepDir string, runs int) bool {
 			continue
 		}
 		r := runGoTest(stepDir, nil, "-count="+strconv.Itoa(runs), "-tags", "solution", "-overlay", overlay,
-			"-run", fmt.Sprintf("^TestExercise%d($|[^0-9])", tr.exercise), ".")
+			"-run", fmt.Sprintf("^TestExercise%d($|[^0-9])", tr.exercise), exercisePackage(stepDir))
 		cleanup()
 		caught := map[string]int{} // test -> runs it failed
 		for _, f := range r.failed {
-			if !strings.Contains(f, "/") {
+			if !isSubtest(f) {
 				caught[f[strings.Index(f, ".")+1:]]++
 			}
 		}
@@ -88,7 +88,7 @@ func proveTraps(stepDir string, runs int) bool {
 		}
 		ended := map[string]int{} // test -> runs it finished, passed or failed
 		for _, name := range append(append([]string{}, r.passed...), r.failed...) {
-			if !strings.Contains(name, "/") {
+			if !isSubtest(name) {
 				ended[name]++
 			}
 		}
@@ -132,7 +132,7 @@ func proveTraps(stepDir string, runs int) bool {
 // trapOverlay writes the step's solution.go with the trap's declarations in place of the
 // solution's, and returns a `go build -overlay` file that swaps it in.
 func trapOverlay(stepDir, trapPath string) (string, func(), error) {
-	solution := filepath.Join(stepDir, "solution.go")
+	solution := filepath.Join(stepDir, exercisePackage(stepDir), "solution.go")
 	merged, err := mergeDecls(solution, trapPath)
 	if err != nil {
 		return "", func() {}, err
@@ -209,7 +209,8 @@ func mergeDecls(solutionPath, trapPath string) ([]byte, error) {
 
 	// Keep the imports the merged code uses.
 	used := map[string]bool{}
-	if f, err := parser.ParseFile(token.NewFileSet(), "", "package main\n"+body.String(), parser.SkipObjectResolution); err == nil {
+	pkg := sol.file.Name.Name
+	if f, err := parser.ParseFile(token.NewFileSet(), "", "package "+pkg+"\n"+body.String(), parser.SkipObjectResolution); err == nil {
 		ast.Inspect(f, func(n ast.Node) bool {
 			if sel, ok := n.(*ast.SelectorExpr); ok {
 				if id, ok := sel.X.(*ast.Ident); ok {
@@ -222,7 +223,7 @@ func mergeDecls(solutionPath, trapPath string) ([]byte, error) {
 		return nil, fmt.Errorf("the trap does not merge with solution.go: %v", err)
 	}
 	var out bytes.Buffer
-	out.WriteString("//go:build solution\n\npackage main\n\nimport (\n")
+	out.WriteString("//go:build solution\n\npackage " + pkg + "\n\nimport (\n")
 	var paths []string
 	for p := range imports {
 		paths = append(paths, p)
