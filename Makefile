@@ -89,12 +89,15 @@ bench:
 10-benchmark:
 	@$(MAKE) --no-print-directory bench STEP=10
 
-# The macOS vet compiles the standard library and every dependency for darwin (a minute with a
-# cold cache): it runs beside the exercise proofs, which spend much of their time waiting on
-# servers, and its failure fails the run.
+# The exercise proofs spend much of their time waiting on servers: two steps are proved at once
+# (each step's report printed whole when it ends), and the macOS vet, which compiles the standard
+# library and every dependency for darwin (a minute with a cold cache), runs beside them. Any
+# failure fails the run.
 test: fmt-check vet-linux
 	@mkdir -p bin; $(MAKE) --no-print-directory vet-darwin > bin/vet-darwin.log 2>&1 & darwin=$$!; \
-		for s in $(STEPS); do $(COURSE) prove $$s || exit 1; done; \
+		go build -o bin/course ./shared/cmd/course || exit 1; \
+		printf '%s\n' $(STEPS) | xargs -P 2 -I{} sh -c 'bin/course prove {} > bin/prove-{}.log 2>&1; s=$$?; cat bin/prove-{}.log; exit $$s' \
+			|| { echo "a step's exercises or traps are not proved (above)"; exit 1; }; \
 		wait $$darwin || { cat bin/vet-darwin.log; echo "GOOS=darwin go vet failed"; exit 1; }
 	@$(COURSE) test $(MODULES)
 

@@ -12,6 +12,7 @@ import (
 	"byoredis/shared/listen"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
+	"byoredis/shared/serverinfo"
 )
 
 // Config holds the server's settings, named after Redis's config directives.
@@ -56,7 +57,7 @@ type Server struct {
 	clients map[net.Conn]*client // open connections, so that Close can close them
 	closed  bool                 // Close was called
 	stop    chan struct{}        // closed by Close, to stop what Serve started
-	running sync.WaitGroup       // one per client goroutine and per listener
+	running sync.WaitGroup       // one per client goroutine
 }
 
 // NewServer returns a server with an empty keyspace.
@@ -68,7 +69,7 @@ func NewServer(config Config) *Server {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{}, stop: make(chan struct{}),
-		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats()}
+		runID: serverinfo.NewRunID(), replID: serverinfo.NewRunID(), memoryAtStart: serverinfo.HeapInUse(), commandStats: newCommandStats()}
 	s.outputLimits.Store(&config.OutputLimits)
 	s.queryBufferLimit.Store(config.QueryBufferLimit)
 	s.requirePass.Store(&config.RequirePass)

@@ -12,6 +12,7 @@ import (
 	"byoredis/shared/listen"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
+	"byoredis/shared/serverinfo"
 )
 
 // Config holds the server's settings, named after Redis's config directives.
@@ -81,7 +82,7 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[net.Conn]*client // open connections, so that Close can close them
 	closed  bool                 // Close was called
-	running sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
+	running sync.WaitGroup       // one per client goroutine and per background loop (expiry, ...)
 	stop    chan struct{}        // closed by Close, to stop what Serve started
 }
 
@@ -99,7 +100,7 @@ func NewServer(config Config) (*Server, error) {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
-		runID: newRunID(), replID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(),
+		runID: serverinfo.NewRunID(), replID: serverinfo.NewRunID(), memoryAtStart: serverinfo.HeapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(),
 		stop: make(chan struct{}), lastSave: time.Now()}
 	s.outputLimits.Store(&config.OutputLimits)
 	s.queryBufferLimit.Store(config.QueryBufferLimit)

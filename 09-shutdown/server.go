@@ -13,6 +13,7 @@ import (
 	"byoredis/shared/listen"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
+	"byoredis/shared/serverinfo"
 )
 
 // Config holds the server's settings, named after Redis's config directives.
@@ -121,7 +122,7 @@ type Server struct {
 	mu      sync.Mutex
 	clients map[net.Conn]*client // open connections, so that Close can close them
 	closed  bool                 // Close was called
-	running sync.WaitGroup       // one per client goroutine and per listener, and the expiry loop
+	running sync.WaitGroup       // one per client goroutine and per background loop (expiry, ...)
 	stop    chan struct{}        // closed by Close, to stop what Serve started
 }
 
@@ -148,7 +149,7 @@ func NewServer(config Config) (*Server, error) {
 		config.QueryBufferLimit = 1 << 30 // Redis's default
 	}
 	s := &Server{config: config, store: NewStore(), started: time.Now(), clients: map[net.Conn]*client{},
-		runID: newRunID(), memoryAtStart: heapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(), repl: newReplication(config.Repl.BacklogSize),
+		runID: serverinfo.NewRunID(), memoryAtStart: serverinfo.HeapInUse(), commandStats: newCommandStats(), pubsub: newPubsub(), repl: newReplication(config.Repl.BacklogSize),
 		shutdown: newShutdown(), stopped: make(chan struct{}),
 		stop: make(chan struct{}), lastSave: time.Now()}
 	s.outputLimits.Store(&config.OutputLimits)

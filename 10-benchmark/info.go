@@ -1,19 +1,17 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
+
+	"byoredis/shared/serverinfo"
 )
 
 // INFO reports what Redis 7.0's INFO reports (genRedisInfoString in Redis's server.c): the
@@ -26,53 +24,27 @@ import (
 // infoSections are INFO's sections in Redis's order; the default report leaves out the
 // commandstats and latencystats sections, which "all" and "everything" add. Latencystats is
 // not reported yet: the percentiles need a latency histogram, which the capstone brings.
-var infoSections = []struct {
-	name      string
-	byDefault bool
-	write     func(s *Server, b *strings.Builder)
-}{
-	{"server", true, (*Server).infoServer},
-	{"clients", true, (*Server).infoClients},
-	{"memory", true, (*Server).infoMemory},
-	{"persistence", true, (*Server).infoPersistence},
-	{"stats", true, (*Server).infoStats},
-	{"replication", true, (*Server).infoReplication},
-	{"cpu", true, (*Server).infoCPU},
-	{"modules", true, func(*Server, *strings.Builder) {}},
-	{"commandstats", false, (*Server).infoCommandStats},
-	{"errorstats", true, (*Server).infoErrorStats},
-	{"cluster", true, func(_ *Server, b *strings.Builder) { field(b, "cluster_enabled", 0) }},
-	{"keyspace", true, (*Server).infoKeyspace},
+func (s *Server) infoSections() []serverinfo.Section {
+	return []serverinfo.Section{
+		{Name: "server", ByDefault: true, Write: s.infoServer},
+		{Name: "clients", ByDefault: true, Write: s.infoClients},
+		{Name: "memory", ByDefault: true, Write: s.infoMemory},
+		{Name: "persistence", ByDefault: true, Write: s.infoPersistence},
+		{Name: "stats", ByDefault: true, Write: s.infoStats},
+		{Name: "replication", ByDefault: true, Write: s.infoReplication},
+		{Name: "cpu", ByDefault: true, Write: serverinfo.CPU},
+		{Name: "modules", ByDefault: true, Write: func(*strings.Builder) {}},
+		{Name: "commandstats", Write: s.infoCommandStats},
+		{Name: "errorstats", ByDefault: true, Write: s.infoErrorStats},
+		{Name: "cluster", ByDefault: true, Write: func(b *strings.Builder) { serverinfo.Field(b, "cluster_enabled", 0) }},
+		{Name: "keyspace", ByDefault: true, Write: s.infoKeyspace},
+	}
 }
 
-// INFO [section ...]: a text report, one "# Section" heading then "field:value" lines per
-// section, the sections separated by a blank line, always in Redis's order whatever order
-// they were asked in. RESP3 clients get it as a verbatim string.
+// INFO [section ...]: a text report of the sections asked for (serverinfo.Report). RESP3
+// clients get it as a verbatim string.
 func info(c *client, args [][]byte) {
-	asked := map[string]bool{}
-	for _, arg := range args[1:] {
-		asked[strings.ToLower(string(arg))] = true
-	}
-	everything := asked["all"] || asked["everything"]
-	byDefault := len(asked) == 0 || asked["default"]
-	var report []string
-	for _, section := range infoSections {
-		if everything || byDefault && section.byDefault || asked[section.name] {
-			var b strings.Builder
-			heading := strings.ToUpper(section.name[:1]) + section.name[1:]
-			if section.name == "cpu" {
-				heading = "CPU"
-			}
-			b.WriteString("# " + heading + "\r\n")
-			section.write(c.server, &b)
-			report = append(report, b.String())
-		}
-	}
-	c.writer.Verbatim("txt", strings.Join(report, "\r\n"))
-}
-
-func field(b *strings.Builder, name string, value any) {
-	fmt.Fprintf(b, "%s:%v\r\n", name, value)
+	c.writer.Verbatim("txt", serverinfo.Report(args[1:], c.server.infoSections()))
 }
 
 // serverStats are the counters INFO's stats, commandstats and errorstats sections report.
@@ -147,13 +119,6 @@ func (c countingConn) wrote(n int, err error) (int, error) {
 	return n, err
 }
 
-// runID is INFO's run_id: 40 random hex characters, new at every start.
-func newRunID() string {
-	b := make([]byte, 20)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 func (s *Server) infoServer(b *strings.Builder) {
 	uptime := time.Since(s.started)
 	executable, _ := os.Executable()
@@ -163,7 +128,7 @@ func (s *Server) infoServer(b *strings.Builder) {
 		value any
 	}{
 		{"redis_version", redisVersion}, {"redis_git_sha1", "00000000"}, {"redis_git_dirty", 0},
-		{"redis_build_id", "0"}, {"redis_mode", "standalone"}, {"os", osName()}, {"arch_bits", 64},
+		{"redis_build_id", "0"}, {"redis_mode", "standalone"}, {"os", serverinfo.OSName()}, {"arch_bits", 64},
 		{"monotonic_clock", "POSIX clock_gettime"}, {"multiplexing_api", multiplexing},
 		{"atomicvar_api", "c11-builtin"}, {"gcc_version", "0.0.0"}, {"process_id", os.Getpid()},
 		{"process_supervised", "no"}, {"run_id", s.runID}, {"tcp_port", s.listeners.Port()},
@@ -172,133 +137,30 @@ func (s *Server) infoServer(b *strings.Builder) {
 		{"lru_clock", time.Now().Unix() & (1<<24 - 1)}, {"executable", executable}, {"config_file", ""},
 		{"io_threads_active", 0},
 	} {
-		field(b, f.name, f.value)
+		serverinfo.Field(b, f.name, f.value)
 	}
 	if left, waiting := s.shutdownWaitLeft(); waiting { // a shutdown waiting for its replicas
-		field(b, "shutdown_in_milliseconds", left.Milliseconds())
+		serverinfo.Field(b, "shutdown_in_milliseconds", left.Milliseconds())
 	}
-}
-
-// osName is uname's system, release and machine, as Redis prints them ("Linux 6.1.0 x86_64").
-func osName() string {
-	machine := map[string]string{"amd64": "x86_64", "arm64": "aarch64", "386": "i686"}[runtime.GOARCH]
-	if machine == "" {
-		machine = runtime.GOARCH
-	}
-	release := ""
-	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
-		release = " " + strings.TrimSpace(string(data))
-	}
-	return strings.ToUpper(runtime.GOOS[:1]) + runtime.GOOS[1:] + release + " " + machine
 }
 
 func (s *Server) infoClients(b *strings.Builder) {
 	s.repl.mu.Lock()
 	replicas := len(s.repl.replicas)
 	s.repl.mu.Unlock()
-	field(b, "connected_clients", s.clientCount()-replicas) // replicas' links are not counted, as in Redis
-	field(b, "cluster_connections", 0)
-	field(b, "maxclients", s.maxClients.Load())
-	field(b, "client_recent_max_input_buffer", 0)
-	field(b, "client_recent_max_output_buffer", 0)
-	field(b, "blocked_clients", s.blocked.Load())
-	field(b, "tracking_clients", 0)
-	field(b, "clients_in_timeout_table", 0)
+	serverinfo.Field(b, "connected_clients", s.clientCount()-replicas) // replicas' links are not counted, as in Redis
+	serverinfo.Field(b, "cluster_connections", 0)
+	serverinfo.Field(b, "maxclients", s.maxClients.Load())
+	serverinfo.Field(b, "client_recent_max_input_buffer", 0)
+	serverinfo.Field(b, "client_recent_max_output_buffer", 0)
+	serverinfo.Field(b, "blocked_clients", s.blocked.Load())
+	serverinfo.Field(b, "tracking_clients", 0)
+	serverinfo.Field(b, "clients_in_timeout_table", 0)
 }
 
-// infoMemory reports the Go runtime's view of memory where Redis reports its allocator's:
-// used_memory is the live heap, used_memory_rss what the process holds from the OS.
 func (s *Server) infoMemory(b *strings.Builder) {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	used := int64(m.HeapAlloc)
-	rss := residentSetSize(int64(m.Sys))
 	backlog, replicationBuffers := s.repl.bufferMemory()
-	peak := s.memoryPeak.Load()
-	for used > peak && !s.memoryPeak.CompareAndSwap(peak, used) {
-		peak = s.memoryPeak.Load()
-	}
-	peak = max(peak, used)
-	ratio := func(a, b int64) string { return fmt.Sprintf("%.2f", float64(a)/float64(max(b, 1))) }
-	for _, f := range []struct {
-		name  string
-		value any
-	}{
-		{"used_memory", used}, {"used_memory_human", humanBytes(used)},
-		{"used_memory_rss", rss}, {"used_memory_rss_human", humanBytes(rss)},
-		{"used_memory_peak", peak}, {"used_memory_peak_human", humanBytes(peak)},
-		{"used_memory_peak_perc", fmt.Sprintf("%.2f%%", 100*float64(used)/float64(max(peak, 1)))},
-		{"used_memory_overhead", int64(m.HeapSys - m.HeapInuse + m.StackSys)},
-		{"used_memory_startup", s.memoryAtStart}, {"used_memory_dataset", max(used-s.memoryAtStart, 0)},
-		{"used_memory_dataset_perc", fmt.Sprintf("%.2f%%", 100*float64(max(used-s.memoryAtStart, 0))/float64(max(used, 1)))},
-		{"allocator_allocated", int64(m.HeapAlloc)}, {"allocator_active", int64(m.HeapInuse)},
-		{"allocator_resident", int64(m.HeapSys)}, {"total_system_memory", totalSystemMemory()},
-		{"total_system_memory_human", humanBytes(totalSystemMemory())},
-		{"used_memory_lua", 0}, {"used_memory_vm_eval", 0}, {"used_memory_lua_human", "0B"},
-		{"used_memory_scripts_eval", 0}, {"number_of_cached_scripts", 0}, {"number_of_functions", 0},
-		{"number_of_libraries", 0}, {"used_memory_vm_functions", 0}, {"used_memory_vm_total", 0},
-		{"used_memory_vm_total_human", "0B"}, {"used_memory_functions", 0}, {"used_memory_scripts", 0},
-		{"used_memory_scripts_human", "0B"}, {"maxmemory", 0}, {"maxmemory_human", "0B"},
-		{"maxmemory_policy", "noeviction"},
-		{"allocator_frag_ratio", ratio(int64(m.HeapInuse), int64(m.HeapAlloc))},
-		{"allocator_frag_bytes", int64(m.HeapInuse - m.HeapAlloc)},
-		{"allocator_rss_ratio", ratio(int64(m.HeapSys), int64(m.HeapInuse))},
-		{"allocator_rss_bytes", int64(m.HeapSys - m.HeapInuse)},
-		{"rss_overhead_ratio", ratio(rss, int64(m.HeapSys))}, {"rss_overhead_bytes", rss - int64(m.HeapSys)},
-		{"mem_fragmentation_ratio", ratio(rss, used)}, {"mem_fragmentation_bytes", rss - used},
-		{"mem_not_counted_for_evict", 0}, {"mem_replication_backlog", backlog}, {"mem_total_replication_buffers", replicationBuffers},
-		{"mem_clients_slaves", 0}, {"mem_clients_normal", 0}, {"mem_cluster_links", 0}, {"mem_aof_buffer", 0},
-		{"mem_allocator", "go-" + runtime.Version()}, {"active_defrag_running", 0},
-		{"lazyfree_pending_objects", 0}, {"lazyfreed_objects", 0},
-	} {
-		field(b, f.name, f.value)
-	}
-}
-
-// heapInUse is INFO's used_memory: the bytes of live Go objects.
-func heapInUse() int64 {
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
-}
-
-// residentSetSize is the process's resident memory from /proc on Linux; elsewhere, what the
-// Go runtime holds from the OS.
-func residentSetSize(fallback int64) int64 {
-	data, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return fallback
-	}
-	fields := strings.Fields(string(data))
-	if len(fields) < 2 {
-		return fallback
-	}
-	pages, _ := strconv.ParseInt(fields[1], 10, 64)
-	return pages * int64(os.Getpagesize())
-}
-
-func totalSystemMemory() int64 {
-	data, err := os.ReadFile("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	var kb int64
-	fmt.Sscanf(string(data), "MemTotal: %d kB", &kb)
-	return kb * 1024
-}
-
-// humanBytes formats a size as Redis's bytesToHuman does: "967.20K", "11.84M", "0B".
-func humanBytes(n int64) string {
-	f := float64(n)
-	for _, unit := range []struct {
-		suffix string
-		size   float64
-	}{{"P", 1 << 50}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}} {
-		if f >= unit.size {
-			return fmt.Sprintf("%.2f%s", f/unit.size, unit.suffix)
-		}
-	}
-	return fmt.Sprintf("%dB", n)
+	serverinfo.Memory(b, s.memoryAtStart, &s.memoryPeak, backlog, replicationBuffers)
 }
 
 // infoPersistence: the snapshots' state, then the append-only file's.
@@ -342,13 +204,13 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 		{"aof_rewrites_consecutive_failures", 0}, {"aof_last_write_status", writeStatus},
 		{"aof_last_cow_size", 0}, {"module_fork_in_progress", 0}, {"module_fork_last_cow_size", 0},
 	} {
-		field(b, f.name, f.value)
+		serverinfo.Field(b, f.name, f.value)
 	}
 	if aofEnabled == 1 {
-		field(b, "aof_current_size", currentSize)
-		field(b, "aof_base_size", baseSize)
+		serverinfo.Field(b, "aof_current_size", currentSize)
+		serverinfo.Field(b, "aof_base_size", baseSize)
 		for _, name := range []string{"aof_pending_rewrite", "aof_buffer_length", "aof_pending_bio_fsync", "aof_delayed_fsync"} {
-			field(b, name, 0)
+			serverinfo.Field(b, name, 0)
 		}
 	}
 }
@@ -381,7 +243,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 		{"io_threaded_reads_processed", 0}, {"io_threaded_writes_processed", 0},
 		{"reply_buffer_shrinks", 0}, {"reply_buffer_expands", 0},
 	} {
-		field(b, f.name, f.value)
+		serverinfo.Field(b, f.name, f.value)
 	}
 }
 
@@ -400,27 +262,27 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		if m.syncing.Load() {
 			syncing = 1
 		}
-		field(b, "role", "slave")
-		field(b, "master_host", m.host)
-		field(b, "master_port", m.port)
-		field(b, "master_link_status", status)
-		field(b, "master_last_io_seconds_ago", lastIO)
-		field(b, "master_sync_in_progress", syncing)
-		field(b, "slave_read_repl_offset", m.offsetNow())
-		field(b, "slave_repl_offset", m.offsetNow())
+		serverinfo.Field(b, "role", "slave")
+		serverinfo.Field(b, "master_host", m.host)
+		serverinfo.Field(b, "master_port", m.port)
+		serverinfo.Field(b, "master_link_status", status)
+		serverinfo.Field(b, "master_last_io_seconds_ago", lastIO)
+		serverinfo.Field(b, "master_sync_in_progress", syncing)
+		serverinfo.Field(b, "slave_read_repl_offset", m.offsetNow())
+		serverinfo.Field(b, "slave_repl_offset", m.offsetNow())
 		if status == "down" {
-			field(b, "master_link_down_since_seconds", -1)
+			serverinfo.Field(b, "master_link_down_since_seconds", -1)
 		}
-		field(b, "slave_priority", 100)
-		field(b, "slave_read_only", 1)
-		field(b, "replica_announced", 1)
+		serverinfo.Field(b, "slave_priority", 100)
+		serverinfo.Field(b, "slave_read_only", 1)
+		serverinfo.Field(b, "replica_announced", 1)
 	} else {
-		field(b, "role", "master")
+		serverinfo.Field(b, "role", "master")
 	}
 	r := s.repl
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	field(b, "connected_slaves", len(r.replicas))
+	serverinfo.Field(b, "connected_slaves", len(r.replicas))
 	for i, link := range r.replicas {
 		lag := int64(0)
 		if !link.ackTime.IsZero() {
@@ -441,24 +303,8 @@ func (s *Server) infoReplication(b *strings.Builder) {
 		{"second_repl_offset", r.secondOffset}, {"repl_backlog_active", active}, {"repl_backlog_size", r.backlogSize.Load()},
 		{"repl_backlog_first_byte_offset", first}, {"repl_backlog_histlen", histlen},
 	} {
-		field(b, f.name, f.value)
+		serverinfo.Field(b, f.name, f.value)
 	}
-}
-
-// infoCPU reports the process's CPU time (getrusage). Redis runs commands on one main
-// thread and reports it apart; every goroutine here runs commands, so the process's time is
-// the main thread's too.
-func (s *Server) infoCPU(b *strings.Builder) {
-	var self, children syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
-	syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children)
-	seconds := func(t syscall.Timeval) string { return fmt.Sprintf("%d.%06d", t.Sec, t.Usec) }
-	field(b, "used_cpu_sys", seconds(self.Stime))
-	field(b, "used_cpu_user", seconds(self.Utime))
-	field(b, "used_cpu_sys_children", seconds(children.Stime))
-	field(b, "used_cpu_user_children", seconds(children.Utime))
-	field(b, "used_cpu_sys_main_thread", seconds(self.Stime))
-	field(b, "used_cpu_user_main_thread", seconds(self.Utime))
 }
 
 // infoCommandStats: every command called at least once, as
