@@ -10,7 +10,7 @@ import "sync"
 // another command, never halfway. Redis gets the same guarantee differently: one thread runs
 // every command, so commands never overlap at all.
 type Store struct {
-	mu   sync.RWMutex
+	mu   sync.RWMutex // guards the fields below, atomics and test seams aside (GUIDE.md: "Goroutines and locks")
 	keys map[string][]byte
 
 	// afterRead, when set, runs each time a reader has let go of the lock. It is a seam for

@@ -61,7 +61,7 @@ type Server struct {
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
-	mu      sync.Mutex
+	mu      sync.Mutex           // guards clients and closed (GUIDE.md: "Goroutines and locks")
 	clients map[net.Conn]*client // open connections, so that Close can close them
 	closed  bool                 // Close was called
 	running sync.WaitGroup       // one per client goroutine and per background loop (expiry, ...)

@@ -21,7 +21,7 @@ type entry struct {
 // read-write mutex makes every command atomic: a command sees the keyspace before or after
 // another command, never halfway.
 type Store struct {
-	mu      sync.RWMutex
+	mu      sync.RWMutex // guards the fields below, atomics and test seams aside (GUIDE.md: "Goroutines and locks")
 	entries map[string]entry
 	// expires holds the keys that have an expiry: the set the active expiry cycle samples,
 	// so that it never wastes time looking at keys that cannot expire.

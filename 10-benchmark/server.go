@@ -120,7 +120,7 @@ type Server struct {
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
-	mu      sync.Mutex
+	mu      sync.Mutex           // guards clients and closed (GUIDE.md: "Goroutines and locks")
 	clients map[net.Conn]*client // open connections, so that Close can close them
 	closed  bool                 // Close was called
 	running sync.WaitGroup       // one per client goroutine and per background loop (expiry, ...)
@@ -426,7 +426,6 @@ func newClient(s *Server, conn net.Conn) *client {
 	c.readWhenReady = readWhenReady(conn)
 	c.writer = resp.NewWriter(c.output)
 	c.reader = resp.NewReader(flushBeforeRead{c})
-	c.reader.ReuseArgs = true // no command keeps its args slice: one allocation fewer per command
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
 		s.stats.countError(message)
@@ -444,9 +443,19 @@ func (c *client) serve() {
 			c.server.repl.dropReplica(c.replica)
 		}
 	}()
+	// Every command's arguments come in one slice, handed back to the reader for the next: no
+	// command keeps the slice, only the arguments in it, and a short command saves its largest
+	// allocation.
+	var last [][]byte
 	for {
 		c.reader.QueryBufferLimit = c.server.queryBufferLimit.Load() // CONFIG SET may change it
-		args, err := c.reader.ReadCommand()
+		// The last command's arguments are not kept alive by the slice.
+		clear(last[:cap(last)])
+		if cap(last) > 1024 {
+			last = nil // one huge command does not cost memory for ever
+		}
+		args, err := c.reader.ReadCommandInto(last)
+		last = args
 		if err != nil {
 			var protocolErr *resp.ProtocolError
 			if errors.As(err, &protocolErr) {

@@ -23,7 +23,7 @@ type entry struct {
 // read-write mutex makes every command atomic: a command sees the keyspace before or after
 // another command, never halfway.
 type Store struct {
-	mu sync.RWMutex
+	mu sync.RWMutex // guards the fields below, atomics and test seams aside (GUIDE.md: "Goroutines and locks")
 	// shards hold every key and its entry, each key in the shard its hash picks, so that a
 	// snapshot can copy the keyspace a shard at a time (snapshot.go).
 	shards [shardCount]map[string]entry

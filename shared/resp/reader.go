@@ -37,8 +37,6 @@ const (
 	// trusted one is (the query buffer limit is checked after each).
 	chunkSize = 64 * 1024
 	partSize  = 1024 * 1024
-	// maxReusedArgs is the most arguments a slice kept for ReuseArgs holds.
-	maxReusedArgs = 1024
 )
 
 // ProtocolError is a request the server cannot parse. Redis answers it with
@@ -91,13 +89,6 @@ type Reader struct {
 	// of an unfinished argument a server holds for a client. Zero means no limit, as for the
 	// append-only file, which Redis reads with no limit either.
 	QueryBufferLimit int64
-
-	// ReuseArgs makes ReadCommand return each multibulk command's arguments in the same
-	// slice, which the next call overwrites: a command may keep its arguments, the byte
-	// slices, but not the slice that holds them. It saves an allocation per command, the
-	// largest one of a short command.
-	ReuseArgs bool
-	args      [][]byte
 }
 
 // NewReader returns a Reader that reads from rd, at most as much at once as Redis reads.
@@ -125,15 +116,19 @@ func (r *Reader) SkipLine() error {
 // ReadCommand returns the next command's arguments; args[0] is the command name. Empty inline
 // lines and "*0"/"*-1" headers are skipped, as Redis skips them. The error is io.EOF when the
 // client closed between commands, a *ProtocolError for a malformed request, or the I/O error.
-func (r *Reader) ReadCommand() ([][]byte, error) {
+func (r *Reader) ReadCommand() ([][]byte, error) { return r.ReadCommandInto(nil) }
+
+// ReadCommandInto is ReadCommand with the arguments of a multibulk command appended to
+// args[:0], in its room while it has some: a caller that keeps no command's slice can hand the
+// last one back and save an allocation a command.
+func (r *Reader) ReadCommandInto(args [][]byte) ([][]byte, error) {
 	for {
 		first, err := r.in.peekByte()
 		if err != nil {
 			return nil, err
 		}
-		var args [][]byte
 		if first == '*' {
-			args, err = r.readMultibulk()
+			args, err = r.readMultibulk(args[:0])
 		} else {
 			args, err = r.readInline()
 		}
@@ -143,8 +138,9 @@ func (r *Reader) ReadCommand() ([][]byte, error) {
 	}
 }
 
-// readMultibulk reads "*<count>\r\n" followed by count bulk strings "$<len>\r\n<bytes>\r\n".
-func (r *Reader) readMultibulk() ([][]byte, error) {
+// readMultibulk reads "*<count>\r\n" followed by count bulk strings "$<len>\r\n<bytes>\r\n",
+// appended to args.
+func (r *Reader) readMultibulk(args [][]byte) ([][]byte, error) {
 	r.in.discard(1) // the '*' that ReadCommand peeked at
 	count, ok, err := r.readHeader()
 	if errors.Is(err, errLineTooLong) {
@@ -159,13 +155,9 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 	if count <= 0 {
 		return nil, nil
 	}
-	// The count is only a claim: allocate for what is likely, and let append grow the slice as
-	// arguments really arrive, so "*2147483647\r\n" followed by nothing costs nothing.
-	var args [][]byte
-	if r.ReuseArgs {
-		clear(r.args[:cap(r.args)]) // the last command's arguments are not kept alive by it
-		args = r.args[:0]
-	} else {
+	// The count is only a claim: allocate for what is likely, and grow the slice as arguments
+	// really arrive, so "*2147483647\r\n" followed by nothing costs nothing.
+	if cap(args) == 0 {
 		args = make([][]byte, 0, min(count, 1024))
 	}
 	for range count {
@@ -177,9 +169,6 @@ func (r *Reader) readMultibulk() ([][]byte, error) {
 			args = growArgs(args, count)
 		}
 		args = append(args, arg)
-	}
-	if r.ReuseArgs && cap(args) <= maxReusedArgs { // one huge command does not cost memory forever
-		r.args = args
 	}
 	return args, nil
 }

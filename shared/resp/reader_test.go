@@ -54,19 +54,17 @@ func TestReadCommandWellFormed(t *testing.T) {
 	}
 }
 
-// With ReuseArgs, each command's arguments come in the same slice, and the arguments of
-// the last command, kept by whoever ran it, stay as they were.
-func TestReadCommandReuseArgs(t *testing.T) {
+// ReadCommandInto puts a command's arguments in the slice it is given, while it has room, and
+// the arguments themselves, kept by whoever ran the last command, stay as they were.
+func TestReadCommandIntoReusesTheSlice(t *testing.T) {
 	r := NewReader(strings.NewReader("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"))
-	r.ReuseArgs = true
-	set, err := r.ReadCommand()
+	set, err := r.ReadCommandInto(make([][]byte, 0, 4))
 	require.NoError(t, err)
 	value := set[2]
-	get, err := r.ReadCommand()
+	get, err := r.ReadCommandInto(set)
 	require.NoError(t, err)
 	assert.Equal(t, [][]byte{[]byte("GET"), []byte("k")}, get)
 	assert.Same(t, &set[0], &get[0], "the same slice")
-	assert.Nil(t, set[:3][2], "the last command's third argument is not held by the slice")
 	assert.Equal(t, "v", string(value))
 }
 
@@ -221,17 +219,20 @@ func TestReadCommandManyArgumentsGrowLikeRedisArgv(t *testing.T) {
 	input := "*" + strconv.Itoa(count) + "\r\n" + strings.Repeat("$0\r\n\r\n", count)
 	for _, reuse := range []bool{false, true} {
 		r := NewReader(strings.NewReader(input))
-		r.ReuseArgs = reuse
+		var given [][]byte
+		if reuse {
+			given = make([][]byte, 0, 1024)
+		}
 		var args [][]byte
 		allocated := bytesAllocated(func() {
 			var err error
-			args, err = r.ReadCommand()
+			args, err = r.ReadCommandInto(given)
 			require.NoError(t, err)
 		})
 		require.Len(t, args, count)
-		assert.Equal(t, count, cap(args), "ReuseArgs %v: the array is the count's size", reuse)
+		assert.Equal(t, count, cap(args), "a slice given %v: the array is the count's size", reuse)
 		array := uint64(count * 24) // a slice header is three words
-		assert.Less(t, allocated, 3*array+64<<10, "ReuseArgs %v: allocated %d bytes for an array of %d", reuse, allocated, array)
+		assert.Less(t, allocated, 3*array+64<<10, "a slice given %v: allocated %d bytes for an array of %d", reuse, allocated, array)
 	}
 }
 
