@@ -195,11 +195,22 @@ func assertion(block []string) string {
 	}
 	for _, frame := range strings.Split(fields["Error Trace"], "\n") { // the test's own line, if it is there
 		if strings.HasSuffix(strings.Split(frame, ":")[0], "_test.go") {
-			out = append(out, "checked at "+filepath.Base(frame))
+			out = append(out, "checked at "+checkedAt(frame))
 			break
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// checkedAt names a test's file and line as the learner finds it from the step's folder:
+// "exercises_test.go:70", or "bench/exercises_test.go:70" for a step whose exercises are in a
+// sub-package.
+func checkedAt(frame string) string {
+	where := filepath.Base(frame)
+	if parent := filepath.Base(filepath.Dir(frame)); parent != "." && parent != "/" && !stepDirPattern.MatchString(parent) {
+		where = parent + "/" + where
+	}
+	return where
 }
 
 // checkTimeout ends an exercise whose code never returns (a deadlock, an endless loop): go

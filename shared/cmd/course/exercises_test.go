@@ -106,3 +106,10 @@ func TestResolveStepAcceptsEveryForm(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "01-tcp-echo\n  03-get-set")
 }
+
+// A failure is placed where the learner finds it from the step's folder.
+func TestCheckedAtNamesTheSubPackage(t *testing.T) {
+	assert.Equal(t, "exercises_test.go:70", checkedAt("/home/me/course/03-get-set/exercises_test.go:70"))
+	assert.Equal(t, "bench/exercises_test.go:70", checkedAt("/home/me/course/10-benchmark/bench/exercises_test.go:70"))
+	assert.Equal(t, "exercises_test.go:23", checkedAt("exercises_test.go:23"))
+}
