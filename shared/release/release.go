@@ -30,7 +30,7 @@ const (
 	quietGarbage = 4 << 20
 )
 
-// release runs one release at a time, and another if one was asked for meanwhile.
+// state runs one release at a time, and one more if others were asked for meanwhile.
 var state struct {
 	sync.Mutex
 	running, again, soon bool
