@@ -58,7 +58,7 @@ type serverStats struct {
 	writesProcessed     atomic.Int64
 	errorReplies        atomic.Int64
 
-	mu     sync.Mutex
+	mu     sync.Mutex       // guards errors
 	errors map[string]int64 // error code ("ERR", "WRONGTYPE") -> replies that carried it
 }
 

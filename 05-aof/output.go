@@ -37,7 +37,7 @@ type output struct {
 	conn  net.Conn
 	limit func() outputLimit // the client's class's, as it is now
 
-	mu      sync.Mutex
+	mu      sync.Mutex // guards the fields below (GUIDE.md: "Goroutines and locks")
 	held    [][]byte   // replies written but not released yet
 	queued  [][]byte   // released replies, for the writer to send in order
 	writing bool       // the writer goroutine is running

@@ -43,7 +43,7 @@ type Server struct {
 	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
 	aofSwitch sync.Mutex
 
-	saveMu   sync.Mutex
+	saveMu   sync.Mutex // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
 	saveDone *sync.Cond // signalled when a background save ends
 	saving   bool       // a background save is running
 	// writingRDB is held while a snapshot is written to the dump file: SAVE, BGSAVE, a save

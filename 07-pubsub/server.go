@@ -44,8 +44,8 @@ type Server struct {
 	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
 	aofSwitch sync.Mutex
 
-	saveMu sync.Mutex
-	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
+	saveMu sync.Mutex // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
+	pubsub *pubsub    // who listens to which channel and pattern (pubsub.go)
 
 	saveDone *sync.Cond // signalled when a background save ends
 	saving   bool       // a background save is running

@@ -41,10 +41,10 @@ type output struct {
 	// that tells of a write (a keyspace event) leaves no sooner than a reply to it would.
 	durable func(offset int64) error
 
-	mu      sync.Mutex
-	held    [][]byte // replies written but not released yet
-	queued  [][]byte // released replies, for the writer to send in order
-	writing bool     // the writer goroutine is running
+	mu      sync.Mutex // guards the fields below (GUIDE.md: "Goroutines and locks")
+	held    [][]byte   // replies written but not released yet
+	queued  [][]byte   // released replies, for the writer to send in order
+	writing bool       // the writer goroutine is running
 	// While the client's commands run (busy), messages published to it wait in pending,
 	// behind the replies still being written: a SUBSCRIBE's reply reaches the client before
 	// the first message on the channel. release sends them after those replies.

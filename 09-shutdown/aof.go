@@ -59,7 +59,7 @@ type appendOnlyFile struct {
 	live   *aofSettings // what CONFIG SET may have changed since
 	dir    string       // <dir>/<appenddirname>
 
-	mu       sync.Mutex
+	mu       sync.Mutex // guards the state below; what is set once, at creation, is read without it
 	idle     *sync.Cond // signalled when a write to the file finishes
 	pending  []byte     // commands logged but not written to the file yet
 	logged   int64      // bytes ever logged: the log offset after the last command

@@ -20,7 +20,7 @@ import (
 // the publisher nor the other subscribers, and is disconnected once its buffer passes
 // client-output-buffer-limit pubsub.
 type pubsub struct {
-	mu       sync.RWMutex
+	mu       sync.RWMutex          // guards channels and patterns
 	channels map[string][]*client  // in the order they subscribed
 	patterns []*patternSubscribers // in the order first subscribed: PUBLISH tries them in turn
 }

@@ -25,7 +25,7 @@ import (
 // bytes of that stream: the replication offset, the position a replica reports in its ACKs
 // and asks to resume from.
 type replication struct {
-	mu sync.Mutex
+	mu sync.Mutex // guards the fields below, backlogSize (an atomic) aside
 	// replID names the history the offsets count in; replID2 and secondOffset name the one
 	// this server followed before it was promoted, up to the offset where the new one starts:
 	// a sibling replica of the old master may go on from there (PSYNC2).

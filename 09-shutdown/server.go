@@ -58,8 +58,8 @@ type Server struct {
 	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
 	aofSwitch sync.Mutex
 
-	saveMu sync.Mutex
-	pubsub *pubsub // who listens to which channel and pattern (pubsub.go)
+	saveMu sync.Mutex // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
+	pubsub *pubsub    // who listens to which channel and pattern (pubsub.go)
 
 	// Replication: our side as a master (replication.go), and the master we follow, if any
 	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.

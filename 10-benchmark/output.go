@@ -50,9 +50,9 @@ type output struct {
 	// that tells of a write (a keyspace event) leaves no sooner than a reply to it would.
 	durable func(offset int64) error
 
-	mu     sync.Mutex
-	held   [][]byte // replies written but not released yet
-	queued [][]byte // released replies, for the writer to send in order
+	mu     sync.Mutex // guards the fields below (GUIDE.md: "Goroutines and locks")
+	held   [][]byte   // replies written but not released yet
+	queued [][]byte   // released replies, for the writer to send in order
 	// sentOfFirst is how much of queued[0] the socket has taken already (sendNow): the chunk
 	// stays whole, so that it goes back to its pool whole.
 	sentOfFirst int
@@ -366,7 +366,7 @@ func (o *output) stop(sendRest bool) {
 // 6.2 to 19 writes per PUBLISH to 100 subscribers from run to run, and 25 to 40 once replies
 // left at once (sendNow); the push writer makes 6.7 in every run, Redis 3.6.
 type pushWriter struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards outputs and spare
 	outputs []*output
 	spare   []*output // the list before last, reused
 	wake    chan struct{}

@@ -58,7 +58,7 @@ type Server struct {
 	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
 	aofSwitch sync.Mutex
 
-	saveMu sync.Mutex
+	saveMu sync.Mutex  // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
 	pubsub *pubsub     // who listens to which channel and pattern (pubsub.go)
 	pushes *pushWriter // sends what is pushed to clients (output.go)
 

@@ -37,7 +37,7 @@ var errShutdownFailed = errors.New("ERR Errors trying to SHUTDOWN. Check logs.")
 
 // shutdown is the state of a shutdown in progress.
 type shutdown struct {
-	mu        sync.Mutex
+	mu        sync.Mutex // guards the fields down to abort
 	initiated bool
 	flags     int
 	deadline  time.Time
