@@ -273,7 +273,7 @@ func configSet(c *client, args [][]byte) {
 // and CONFIG SET refuses them as Redis refuses its immutable ones.
 func (s *Server) settable() map[string]func(value string) (func(), error) {
 	return map[string]func(string) (func(), error){
-		// Where the server listens: checked here, applied by listenAsSet (server.go).
+		// Where the server listens: checked here, applied by s.listeners.Apply (shared/listen).
 		"port": func(value string) (func(), error) {
 			_, err := parseIntSetting(value, 0, 65535)
 			return func() {}, err
