@@ -7,182 +7,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// COMMAND: the COMMAND INFO entry of every command.
-func commandAll(c *client, args [][]byte) {
-	names := sortedCommandNames()
-	c.writer.Array(len(names))
-	for _, name := range names {
-		writeCommandInfo(c, commands[name])
-	}
-}
-
-// COMMAND COUNT: how many commands the server has.
-func commandCount(c *client, args [][]byte) {
-	c.writer.Integer(int64(len(commands)))
-}
-
-// COMMAND INFO [name ...]: one entry per name, null for a name the server does not know; all
-// commands when no name is given.
-func commandInfoCommand(c *client, args [][]byte) {
-	if len(args) == 2 {
-		commandAll(c, args)
-		return
-	}
-	c.writer.Array(len(args) - 2)
-	for _, name := range args[2:] {
-		if cmd, ok := commands[strings.ToLower(string(name))]; ok {
-			writeCommandInfo(c, cmd)
-		} else {
-			c.writer.Null()
-		}
-	}
-}
-
-// writeCommandInfo writes the 10-element entry Redis 7.0 describes a command with: name,
-// arity, flags, first key, last key, key step, ACL categories, tips, key specs, subcommands.
-func writeCommandInfo(c *client, cmd *command) {
-	w := c.writer
-	info := cmd.info
-	w.Array(10)
-	w.BulkString(cmd.name)
-	w.Integer(int64(cmd.arity))
-	writeStatusSet(c, info.flags)
-	w.Integer(int64(info.keys.first))
-	w.Integer(int64(info.keys.last))
-	w.Integer(int64(info.keys.step))
-	writeStatusSet(c, info.acl)
-	tips := strings.Fields(info.tips)
-	w.Set(len(tips))
-	for _, tip := range tips {
-		w.BulkString(tip)
-	}
-	if info.keys.specFlags == "" {
-		w.Set(0)
-	} else {
-		writeKeySpec(c, info.keys)
-	}
-	subcommands := sortedNames(cmd.subcommands)
-	w.Set(len(subcommands))
-	for _, name := range subcommands {
-		writeCommandInfo(c, cmd.subcommands[name])
-	}
-}
-
-// writeKeySpec writes the one key spec of keys: where the first key is ("index"), and how far
-// the keys run from there ("range": a last key relative to the first, or -1 for "to the end").
-func writeKeySpec(c *client, keys keyInfo) {
-	w := c.writer
-	lastKey := keys.last
-	if lastKey >= 0 {
-		lastKey -= keys.first
-	}
-	w.Set(1)
-	if keys.note != "" {
-		w.Map(4)
-		w.BulkString("notes")
-		w.BulkString(keys.note)
-	} else {
-		w.Map(3)
-	}
-	w.BulkString("flags")
-	writeStatusSet(c, keys.specFlags)
-	w.BulkString("begin_search")
-	w.Map(2)
-	w.BulkString("type")
-	w.BulkString("index")
-	w.BulkString("spec")
-	w.Map(1)
-	w.BulkString("index")
-	w.Integer(int64(keys.first))
-	w.BulkString("find_keys")
-	w.Map(2)
-	w.BulkString("type")
-	w.BulkString("range")
-	w.BulkString("spec")
-	w.Map(3)
-	w.BulkString("lastkey")
-	w.Integer(int64(lastKey))
-	w.BulkString("keystep")
-	w.Integer(int64(keys.step))
-	w.BulkString("limit")
-	w.Integer(0)
-}
-
-// writeStatusSet writes space-separated words as a set of simple strings, the way COMMAND
-// INFO sends flags and categories.
-func writeStatusSet(c *client, words string) {
-	list := strings.Fields(words)
-	c.writer.Set(len(list))
-	for _, word := range list {
-		c.writer.SimpleString(word)
-	}
-}
-
-// COMMAND DOCS [name ...]: a map from command name to its documentation; names the server
-// does not know are left out. Real Redis also documents every argument, which redis-cli
-// uses for hints as you type; this server sends the summary, version, group and complexity.
-func commandDocs(c *client, args [][]byte) {
-	var found []*command
-	if len(args) == 2 {
-		for _, name := range sortedCommandNames() {
-			found = append(found, commands[name])
-		}
-	}
-	for _, name := range args[min(2, len(args)):] {
-		if cmd, ok := commands[strings.ToLower(string(name))]; ok {
-			found = append(found, cmd)
-		}
-	}
-	c.writer.Map(len(found))
-	for _, cmd := range found {
-		c.writer.BulkString(cmd.name)
-		writeCommandDoc(c, cmd)
-	}
-}
-
-func writeCommandDoc(c *client, cmd *command) {
-	w := c.writer
-	doc := cmd.info.doc
-	if cmd.subcommands != nil {
-		w.Map(5)
-	} else {
-		w.Map(4)
-	}
-	w.BulkString("summary")
-	w.BulkString(doc.summary)
-	w.BulkString("since")
-	w.BulkString(doc.since)
-	w.BulkString("group")
-	w.BulkString(doc.group)
-	w.BulkString("complexity")
-	w.BulkString(doc.complexity)
-	if cmd.subcommands != nil {
-		w.BulkString("subcommands")
-		names := sortedNames(cmd.subcommands)
-		w.Map(len(names))
-		for _, name := range names {
-			w.BulkString(cmd.subcommands[name].name)
-			writeCommandDoc(c, cmd.subcommands[name])
-		}
-	}
-}
-
-func sortedCommandNames() []string { return sortedNames(commands) }
-
-func sortedNames(table map[string]*command) []string {
-	names := make([]string, 0, len(table))
-	for name := range table {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
-}
+// COMMAND, COMMAND INFO [name ...], COMMAND DOCS [name ...] and COMMAND COUNT: what Redis
+// says of the commands this server has, in Redis's own words (shared/commandtable). Clients
+// and tools read it: redis-cli's hints as you type come from COMMAND DOCS.
+func commandAll(c *client, args [][]byte)         { commands.Info(c.writer, nil) }
+func commandInfoCommand(c *client, args [][]byte) { commands.Info(c.writer, args[2:]) }
+func commandDocs(c *client, args [][]byte)        { commands.Docs(c.writer, args[2:]) }
+func commandCount(c *client, args [][]byte)       { c.writer.Integer(int64(len(commands))) }
 
 // CONFIG GET pattern [pattern ...]: the settings whose names match, as a map from name to
 // value. Tools ask for a few: redis-benchmark reads "save" and "appendonly" before it starts.

@@ -73,7 +73,7 @@ func newCommandStats() map[*command]*commandStats {
 	stats := map[*command]*commandStats{}
 	for _, cmd := range commands {
 		stats[cmd] = &commandStats{}
-		for _, sub := range cmd.subcommands {
+		for _, sub := range cmd.Subcommands {
 			stats[sub] = &commandStats{}
 		}
 	}
@@ -225,7 +225,7 @@ func (s *Server) infoCommandStats(b *strings.Builder) {
 		if calls, rejected, failed := st.calls.Load(), st.rejected.Load(), st.failed.Load(); calls+rejected > 0 {
 			usec := st.usec.Load()
 			lines = append(lines, fmt.Sprintf("cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d\r\n",
-				cmd.name, calls, usec, float64(usec)/float64(max(calls, 1)), rejected, failed))
+				cmd.Name, calls, usec, float64(usec)/float64(max(calls, 1)), rejected, failed))
 		}
 	}
 	sort.Strings(lines) // Redis's order is its hash table's; sorting makes ours stable

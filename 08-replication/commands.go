@@ -3,24 +3,19 @@ package main
 import (
 	"strings"
 	"time"
+
+	"byoredis/shared/commandtable"
 )
 
-// command is one entry of the command table.
-type command struct {
-	name string // lower case, as Redis spells it in errors; "client|id" for a subcommand
-	// arity counts the arguments, the command name included: N > 0 means exactly N,
-	// N < 0 means at least -N. It is Redis's own convention (see COMMAND INFO).
-	arity   int
-	handler func(c *client, args [][]byte)
-	// subcommands, for a container command such as CLIENT: CLIENT ID, CLIENT SETNAME...
-	// A container with a handler also runs alone (COMMAND with no subcommand).
-	subcommands map[string]*command
-	// info is what COMMAND INFO and COMMAND DOCS report: nothing here runs the command,
-	// but clients and tools read it (see command_table.go).
-	info commandInfo
-	// writes is set for commands flagged "write": their replies wait for the append-only file.
-	writes bool
-}
+// command is one entry of the command table (command_table.go): what Redis says of the
+// command, read from Redis 7.0's own description of it (its Name, its Arity, its flags: see
+// shared/commandtable), and the Handler that runs it here. A container such as CLIENT holds
+// its Subcommands: CLIENT ID is commands["client"].Subcommands["id"]. A container with a
+// Handler also runs alone (COMMAND with no subcommand).
+type command = commandtable.Command[handler]
+
+// handler runs one command for a client; args[0] is the command's name as the client sent it.
+type handler = func(c *client, args [][]byte)
 
 // execute looks the command up, checks its arity, and runs it.
 func (c *client) execute(args [][]byte) {
@@ -29,18 +24,18 @@ func (c *client) execute(args [][]byte) {
 		c.writer.Error(unknownCommand(args))
 		return
 	}
-	if !cmd.arityAllows(len(args)) {
+	if !cmd.ArityAllows(len(args)) {
 		c.server.commandStats[cmd].rejected.Add(1)
 		c.writer.Error(wrongArity(cmd))
 		return
 	}
-	if cmd.subcommands != nil && (len(args) > 1 || cmd.handler == nil) {
-		sub, ok := cmd.subcommands[strings.ToLower(string(args[1]))]
+	if cmd.Subcommands != nil && (len(args) > 1 || cmd.Handler == nil) {
+		sub, ok := cmd.Subcommands[strings.ToLower(string(args[1]))]
 		if !ok {
-			c.writer.Error("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(cmd.name) + " HELP.")
+			c.writer.Error("ERR unknown subcommand '" + truncate(string(args[1]), 128) + "'. Try " + strings.ToUpper(cmd.Name) + " HELP.")
 			return
 		}
-		if !sub.arityAllows(len(args)) {
+		if !sub.ArityAllows(len(args)) {
 			c.server.commandStats[sub].rejected.Add(1)
 			c.writer.Error(wrongArity(sub))
 			return
@@ -49,7 +44,7 @@ func (c *client) execute(args [][]byte) {
 	}
 	// Redis refuses writes, and PING, while it cannot persist them (processCommand in
 	// server.c).
-	if cmd.writes || cmd.name == "ping" {
+	if cmd.Is(commandtable.Write) || cmd.Name == "ping" {
 		if refusal := c.server.diskError(); refusal != "" {
 			c.server.commandStats[cmd].rejected.Add(1)
 			c.writer.Error(refusal)
@@ -57,7 +52,7 @@ func (c *client) execute(args [][]byte) {
 		}
 	}
 	// A replica takes writes from its master only (processCommand in server.c).
-	if cmd.writes && c.master == nil && c.server.store.replica.Load() {
+	if cmd.Is(commandtable.Write) && c.master == nil && c.server.store.replica.Load() {
 		c.server.commandStats[cmd].rejected.Add(1)
 		c.writer.Error("READONLY You can't write against a read only replica.")
 		return
@@ -65,21 +60,21 @@ func (c *client) execute(args [][]byte) {
 	// A RESP2 client with subscriptions reads messages on the same connection as replies, so
 	// only the commands that manage the subscriptions may run (processCommand in server.c).
 	// RESP3 tells messages from replies by their type, and has no such limit.
-	if c.subscriptionCount.Load() > 0 && !c.resp3.Load() && !cmd.allowedWhileSubscribed() {
+	if c.subscriptionCount.Load() > 0 && !c.resp3.Load() && !allowedWhileSubscribed(cmd) {
 		c.server.commandStats[cmd].rejected.Add(1)
-		c.writer.Error("ERR Can't execute '" + cmd.name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		c.writer.Error("ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 	// With a password set, a client that has not given it may run only what lets it give it
 	// (AUTH, HELLO) or leave (QUIT, RESET): the commands flagged no_auth.
-	if !c.authenticated && *c.server.requirePass.Load() != "" && !strings.Contains(cmd.info.flags, "no_auth") {
+	if !c.authenticated && *c.server.requirePass.Load() != "" && !cmd.Is(commandtable.NoAuth) {
 		c.server.commandStats[cmd].rejected.Add(1)
 		c.writer.Error("NOAUTH Authentication required.")
 		return
 	}
 	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
 	start, errorsBefore := time.Now(), c.errorReplies
-	cmd.handler(c, args)
+	cmd.Handler(c, args)
 	stats := c.server.commandStats[cmd]
 	stats.usec.Add(time.Since(start).Microseconds())
 	stats.calls.Add(1)
@@ -87,7 +82,7 @@ func (c *client) execute(args [][]byte) {
 		stats.failed.Add(1)
 	}
 	c.server.stats.commandsProcessed.Add(1)
-	if cmd.writes {
+	if cmd.Is(commandtable.Write) {
 		c.writeOffset = c.server.repl.currentOffset() // what WAIT waits for
 	}
 	if aof := c.server.aof.Load(); aof != nil {
@@ -112,19 +107,12 @@ func (s *Server) diskError() string {
 	return ""
 }
 
-func (cmd *command) allowedWhileSubscribed() bool {
-	switch cmd.name {
+func allowedWhileSubscribed(cmd *command) bool {
+	switch cmd.Name {
 	case "subscribe", "unsubscribe", "psubscribe", "punsubscribe", "ping", "quit", "reset":
 		return true
 	}
 	return false
-}
-
-func (cmd *command) arityAllows(n int) bool {
-	if cmd.arity > 0 {
-		return n == cmd.arity
-	}
-	return n >= -cmd.arity
 }
 
 // Error replies used by more than one command, with Redis's exact texts.
@@ -134,7 +122,7 @@ const (
 )
 
 func wrongArity(cmd *command) string {
-	return "ERR wrong number of arguments for '" + cmd.name + "' command"
+	return "ERR wrong number of arguments for '" + cmd.Name + "' command"
 }
 
 // unknownCommand builds Redis's error for a command it does not know, quoting the name as

@@ -152,8 +152,8 @@ func TestCommandInfo(t *testing.T) {
 	var exchanges []redistest.Exchange
 	for _, proto := range []string{"2", "3"} {
 		exchanges = append(exchanges, redistest.Exchange{Send: cmd("HELLO", proto), Want: []string{"HELLO"}, Normalize: func(string) string { return "HELLO" }})
-		for _, name := range sortedCommandNames() {
-			if commands[name].subcommands != nil {
+		for _, name := range commands.Names() {
+			if commands[name].Subcommands != nil {
 				continue
 			}
 			info := commandInfoFromRedis(t, name, proto)
@@ -201,19 +201,20 @@ func TestCommandInfoContainers(t *testing.T) {
 			require.Len(t, entry.Elems, 10)
 			ours := commands[name]
 			assert.Equal(t, name, entry.Elems[0].Str)
-			assert.Equal(t, int64(ours.arity), entry.Elems[1].Int)
+			assert.Equal(t, int64(ours.Arity), entry.Elems[1].Int)
 			var subcommands []string
 			for _, sub := range entry.Elems[9].Elems {
 				subcommands = append(subcommands, sub.Elems[0].Str)
 			}
-			for _, sub := range ours.subcommands {
-				assert.Contains(t, subcommands, sub.name)
+			for _, sub := range ours.Subcommands {
+				assert.Contains(t, subcommands, sub.Name)
 			}
 		}
 	}, oneDatabase...)
 }
 
-// COMMAND DOCS: Redis also documents each argument; the fields this server sends are Redis's.
+// COMMAND DOCS of a command and a container, as Redis sends them (every command's whole
+// documentation, arguments included, is compared with Redis 7.0's in shared/commandtable).
 func TestCommandDocs(t *testing.T) {
 	fields := func(t *testing.T, addr string) map[string]string {
 		docs := redistest.Dial(t, addr).Do("COMMAND", "DOCS", "get", "nosuch", "client")
@@ -255,7 +256,7 @@ func TestCommandCount(t *testing.T) {
 func TestCommandNamesFitTheLookup(t *testing.T) {
 	for name, cmd := range commands {
 		assert.LessOrEqual(t, len(name), maxCommandName, name)
-		for sub := range cmd.subcommands {
+		for sub := range cmd.Subcommands {
 			assert.LessOrEqual(t, len(sub), maxCommandName, name+"|"+sub)
 		}
 	}

@@ -1,0 +1,113 @@
+package commandtable
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"byoredis/shared/redistest"
+	"byoredis/shared/resp"
+)
+
+// every is a table of every command commands/ has, each with a function that does nothing.
+func every() Table[func()] {
+	handlers := map[string]func(){}
+	for name := range specs {
+		handlers[name] = func() {}
+	}
+	return New(handlers)
+}
+
+// reply is what t writes for COMMAND <sub> names... in a protocol.
+func reply(protocol int, write func(w *resp.Writer)) string {
+	var buf bytes.Buffer
+	w := resp.NewWriter(&buf)
+	w.SetProtocol(protocol)
+	write(w)
+	w.Flush()
+	return buf.String()
+}
+
+func TestNewBuildsContainersAndChecksNames(t *testing.T) {
+	table := New(map[string]string{"client": "", "client|id": "id", "get": "get"})
+	assert.Equal(t, []string{"client", "get"}, table.Names())
+	assert.Equal(t, "id", table["client"].Subcommands["id"].Handler)
+	assert.Equal(t, "client|id", table["client"].Subcommands["id"].Name)
+	assert.Equal(t, 2, table["get"].Arity)
+	assert.True(t, table["get"].Is(ReadOnly|Fast))
+	assert.False(t, table["get"].Is(Write))
+	assert.True(t, table["client"].Subcommands["id"].ArityAllows(2))
+	assert.Panics(t, func() { New(map[string]string{"nosuch": ""}) })
+}
+
+// Each command's COMMAND INFO entry is Redis 7.0's, byte for byte, in both protocols. A
+// container lists only the subcommands a table has, so its entry is compared without them,
+// and each subcommand is compared on its own ("client|id").
+func TestInfoIsRedisOwn(t *testing.T) {
+	addr := redistest.StartRedis(t)
+	conn := redistest.Dial(t, addr)
+	table := every()
+	for _, protocol := range []int{2, 3} {
+		conn.Do("HELLO", string(rune('0'+protocol)))
+		for name, spec := range specs {
+			ours := reply(protocol, func(w *resp.Writer) { table.Info(w, [][]byte{[]byte(name)}) })
+			theirs := conn.RawReplyTo("COMMAND", "INFO", name)
+			if cmd := table.find(name); cmd.Subcommands != nil {
+				ours, theirs = withoutSubcommands(t, ours), withoutSubcommands(t, theirs)
+			}
+			assert.Equal(t, theirs, ours, "COMMAND INFO %s, RESP%d", spec.Name, protocol)
+		}
+	}
+}
+
+// withoutSubcommands is a raw COMMAND INFO reply of one container, up to its subcommands.
+func withoutSubcommands(t *testing.T, raw string) string {
+	// The subcommands are the entry's last element: cut where it starts, after the first nine.
+	header := "*1\r\n*10\r\n"
+	require.True(t, strings.HasPrefix(raw, header), raw)
+	r := resp.NewReplyReader(strings.NewReader(raw[len(header):]))
+	size := len(header)
+	for range 9 {
+		_, err := r.ReadReply()
+		require.NoError(t, err)
+		size += len(r.Raw())
+	}
+	return raw[:size]
+}
+
+// Each command's COMMAND DOCS is Redis 7.0's, byte for byte, arguments and history included:
+// what redis-cli shows as hints while you type.
+func TestDocsAreRedisOwn(t *testing.T) {
+	addr := redistest.StartRedis(t)
+	if redistest.RedisAtLeast(addr, 7, 2) {
+		t.Skip("the files in commands/ are Redis 7.0's; Redis 7.2 rewrote the summaries and added display_text, so COMMAND DOCS is compared with Redis 7.0 only")
+	}
+	conn := redistest.Dial(t, addr)
+	table := every()
+	for _, protocol := range []int{2, 3} {
+		conn.Do("HELLO", string(rune('0'+protocol)))
+		for name := range table {
+			if table[name].Subcommands != nil {
+				continue // Redis documents every subcommand; a table, those it has
+			}
+			ours := reply(protocol, func(w *resp.Writer) { table.Docs(w, [][]byte{[]byte(name)}) })
+			assert.Equal(t, conn.RawReplyTo("COMMAND", "DOCS", name), ours, "COMMAND DOCS %s, RESP%d", name, protocol)
+		}
+		for name := range specs {
+			if strings.Contains(name, "|") {
+				ours := reply(protocol, func(w *resp.Writer) { table.Docs(w, [][]byte{[]byte(name)}) })
+				assert.Equal(t, conn.RawReplyTo("COMMAND", "DOCS", name), ours, "COMMAND DOCS %s, RESP%d", name, protocol)
+			}
+		}
+	}
+}
+
+func TestInfoAndDocsOfNamesNotThere(t *testing.T) {
+	table := New(map[string]func(){"get": nil})
+	assert.Equal(t, "*2\r\n$-1\r\n$-1\r\n", reply(2, func(w *resp.Writer) { table.Info(w, [][]byte{[]byte("nosuch"), []byte("client|id")}) }))
+	assert.Equal(t, "*0\r\n", reply(2, func(w *resp.Writer) { table.Docs(w, [][]byte{[]byte("nosuch")}) }))
+	assert.True(t, strings.HasPrefix(reply(2, func(w *resp.Writer) { table.Info(w, [][]byte{[]byte("GET")}) }), "*1\r\n*10\r\n$3\r\nget\r\n"))
+}
