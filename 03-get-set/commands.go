@@ -25,7 +25,7 @@ func (c *client) execute(args [][]byte) {
 		return
 	}
 	if !cmd.ArityAllows(len(args)) {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error(wrongArity(cmd))
 		return
 	}
@@ -36,7 +36,7 @@ func (c *client) execute(args [][]byte) {
 			return
 		}
 		if !sub.ArityAllows(len(args)) {
-			c.server.commandStats[sub].rejected.Add(1)
+			c.server.commandStats[sub].Rejected.Add(1)
 			c.writer.Error(wrongArity(sub))
 			return
 		}
@@ -45,7 +45,7 @@ func (c *client) execute(args [][]byte) {
 	// With a password set, a client that has not given it may run only what lets it give it
 	// (AUTH, HELLO) or leave (QUIT, RESET): the commands flagged no_auth.
 	if !c.authenticated && *c.server.requirePass.Load() != "" && !cmd.Is(commandtable.NoAuth) {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error("NOAUTH Authentication required.")
 		return
 	}
@@ -53,12 +53,12 @@ func (c *client) execute(args [][]byte) {
 	start, errorsBefore := time.Now(), c.errorReplies
 	cmd.Handler(c, args)
 	stats := c.server.commandStats[cmd]
-	stats.usec.Add(time.Since(start).Microseconds())
-	stats.calls.Add(1)
+	stats.Usec.Add(time.Since(start).Microseconds())
+	stats.Calls.Add(1)
 	if c.errorReplies > errorsBefore {
-		stats.failed.Add(1)
+		stats.Failed.Add(1)
 	}
-	c.server.stats.commandsProcessed.Add(1)
+	c.server.stats.CommandsProcessed.Add(1)
 }
 
 // Error replies used by more than one command, with Redis's exact texts.

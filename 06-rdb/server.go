@@ -71,8 +71,8 @@ type Server struct {
 
 	// What INFO reports (info.go).
 	runID, replID string
-	stats         serverStats
-	commandStats  map[*command]*commandStats
+	stats         serverinfo.Stats
+	commandStats  map[*command]*serverinfo.CommandStats
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
@@ -183,7 +183,7 @@ func (s *Server) add(conn net.Conn) *client {
 		return nil
 	}
 	if int64(len(s.clients)) >= s.maxClients.Load() {
-		s.stats.rejectedConnections.Add(1)
+		s.stats.RejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return nil
@@ -191,12 +191,12 @@ func (s *Server) add(conn net.Conn) *client {
 	// Protected mode: a server with no password serves the loopback interface only, and says
 	// why to anyone else before it closes (clientAcceptHandler in Redis's networking.c).
 	if s.protectedMode.Load() && *s.requirePass.Load() == "" && !fromLoopback(conn) {
-		s.stats.rejectedConnections.Add(1)
+		s.stats.RejectedConnections.Add(1)
 		conn.Write([]byte(deniedProtectedMode))
 		conn.Close()
 		return nil
 	}
-	s.stats.connectionsReceived.Add(1)
+	s.stats.ConnectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
@@ -274,7 +274,7 @@ type client struct {
 }
 
 func newClient(s *Server, conn net.Conn) *client {
-	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
+	counted := serverinfo.CountingConn{Conn: conn, Stats: &s.stats} // INFO's byte and system call counts
 	out := newOutput(counted, func() outputLimit { return s.outputLimits.Load().normal })
 	c := &client{
 		server: s,
@@ -289,7 +289,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	c.reader = resp.NewReader(flushBeforeRead{c})
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
-		s.stats.countError(message)
+		s.stats.CountError(message)
 	}
 	return c
 }

@@ -25,7 +25,7 @@ func (c *client) execute(args [][]byte) {
 		return
 	}
 	if !cmd.ArityAllows(len(args)) {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error(wrongArity(cmd))
 		return
 	}
@@ -36,7 +36,7 @@ func (c *client) execute(args [][]byte) {
 			return
 		}
 		if !sub.ArityAllows(len(args)) {
-			c.server.commandStats[sub].rejected.Add(1)
+			c.server.commandStats[sub].Rejected.Add(1)
 			c.writer.Error(wrongArity(sub))
 			return
 		}
@@ -46,14 +46,14 @@ func (c *client) execute(args [][]byte) {
 	// server.c).
 	if cmd.Is(commandtable.Write) || cmd.Name == "ping" {
 		if refusal := c.server.diskError(); refusal != "" {
-			c.server.commandStats[cmd].rejected.Add(1)
+			c.server.commandStats[cmd].Rejected.Add(1)
 			c.writer.Error(refusal)
 			return
 		}
 	}
 	// A replica takes writes from its master only (processCommand in server.c).
 	if cmd.Is(commandtable.Write) && c.master == nil && c.server.store.replica.Load() {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error("READONLY You can't write against a read only replica.")
 		return
 	}
@@ -61,14 +61,14 @@ func (c *client) execute(args [][]byte) {
 	// only the commands that manage the subscriptions may run (processCommand in server.c).
 	// RESP3 tells messages from replies by their type, and has no such limit.
 	if c.subscriptionCount.Load() > 0 && !c.resp3.Load() && !allowedWhileSubscribed(cmd) {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error("ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
 	// With a password set, a client that has not given it may run only what lets it give it
 	// (AUTH, HELLO) or leave (QUIT, RESET): the commands flagged no_auth.
 	if !c.authenticated && *c.server.requirePass.Load() != "" && !cmd.Is(commandtable.NoAuth) {
-		c.server.commandStats[cmd].rejected.Add(1)
+		c.server.commandStats[cmd].Rejected.Add(1)
 		c.writer.Error("NOAUTH Authentication required.")
 		return
 	}
@@ -76,12 +76,12 @@ func (c *client) execute(args [][]byte) {
 	start, errorsBefore := time.Now(), c.errorReplies
 	cmd.Handler(c, args)
 	stats := c.server.commandStats[cmd]
-	stats.usec.Add(time.Since(start).Microseconds())
-	stats.calls.Add(1)
+	stats.Usec.Add(time.Since(start).Microseconds())
+	stats.Calls.Add(1)
 	if c.errorReplies > errorsBefore {
-		stats.failed.Add(1)
+		stats.Failed.Add(1)
 	}
-	c.server.stats.commandsProcessed.Add(1)
+	c.server.stats.CommandsProcessed.Add(1)
 	if cmd.Is(commandtable.Write) {
 		c.writeOffset = c.server.repl.currentOffset() // what WAIT waits for
 	}

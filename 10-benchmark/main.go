@@ -162,7 +162,7 @@ func main() {
 		}
 	}()
 
-	go release.WhenQuiet(srv.stats.commandsProcessed.Load) // memory goes back to the system when the server is quiet
+	go release.WhenQuiet(srv.stats.CommandsProcessed.Load) // memory goes back to the system when the server is quiet
 	for _, ln := range listeners {
 		slog.Info("ready to accept connections", "addr", ln.Addr().String())
 	}

@@ -115,8 +115,8 @@ type Server struct {
 
 	// What INFO reports (info.go).
 	runID         string
-	stats         serverStats
-	commandStats  map[*command]*commandStats
+	stats         serverinfo.Stats
+	commandStats  map[*command]*serverinfo.CommandStats
 	memoryAtStart int64
 	memoryPeak    atomic.Int64
 
@@ -264,7 +264,7 @@ func (s *Server) add(conn net.Conn) *client {
 		return nil
 	}
 	if int64(len(s.clients)) >= s.maxClients.Load() {
-		s.stats.rejectedConnections.Add(1)
+		s.stats.RejectedConnections.Add(1)
 		conn.Write([]byte("-ERR max number of clients reached\r\n"))
 		conn.Close()
 		return nil
@@ -272,12 +272,12 @@ func (s *Server) add(conn net.Conn) *client {
 	// Protected mode: a server with no password serves the loopback interface only, and says
 	// why to anyone else before it closes (clientAcceptHandler in Redis's networking.c).
 	if s.protectedMode.Load() && *s.requirePass.Load() == "" && !fromLoopback(conn) {
-		s.stats.rejectedConnections.Add(1)
+		s.stats.RejectedConnections.Add(1)
 		conn.Write([]byte(deniedProtectedMode))
 		conn.Close()
 		return nil
 	}
-	s.stats.connectionsReceived.Add(1)
+	s.stats.ConnectionsReceived.Add(1)
 	c := newClient(s, conn)
 	s.clients[conn] = c
 	return c
@@ -398,7 +398,7 @@ type client struct {
 }
 
 func newClient(s *Server, conn net.Conn) *client {
-	counted := countingConn{conn, &s.stats} // INFO's byte and system call counts
+	counted := serverinfo.CountingConn{Conn: conn, Stats: &s.stats} // INFO's byte and system call counts
 	c := &client{
 		server: s,
 		store:  s.store,
@@ -414,7 +414,11 @@ func newClient(s *Server, conn net.Conn) *client {
 		return s.outputLimits.Load().normal
 	})
 	if write := nonBlockingWrite(conn); write != nil {
-		c.output.try = func(p []byte) (int, error) { return counted.wrote(write(p)) }
+		c.output.try = func(p []byte) (int, error) {
+			n, err := write(p)
+			s.stats.CountWrite(n)
+			return n, err
+		}
 		c.output.pushes = s.pushes
 	}
 	c.output.durable = func(offset int64) error { // the file CONFIG SET may have turned on or off since
@@ -428,7 +432,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	c.reader = resp.NewReader(flushBeforeRead{c})
 	c.writer.OnError = func(message string) {
 		c.errorReplies++
-		s.stats.countError(message)
+		s.stats.CountError(message)
 	}
 	return c
 }
@@ -545,7 +549,7 @@ func (f flushBeforeRead) ReadWhenReady(buffers resp.Buffers) (int, error) {
 	var err error
 	if f.c.readWhenReady != nil {
 		n, err = f.c.readWhenReady(buffers)
-		f.c.server.stats.countRead(n)
+		f.c.server.stats.CountRead(n)
 	} else {
 		n, err = f.c.conn.Read(buffers.Take())
 	}

@@ -1,7 +1,9 @@
 // Package serverinfo is the frame of INFO, which every step from 03 on reports and none
 // teaches: the report of the sections Redis 7.0's INFO has (genRedisInfoString in server.c),
-// and the fields that come from the Go runtime and the operating system rather than from what
-// a step built (memory, CPU, the machine). Each step writes its own sections.
+// each section's fields in Redis's order with the values of a Redis that has nothing of the
+// kind (Fields), the counters every server keeps (Stats, CommandStats), and the fields that
+// come from the Go runtime and the operating system rather than from what a step built
+// (memory, CPU, the machine). Each step gives the values it has.
 package serverinfo
 
 import (
@@ -106,10 +108,9 @@ func Memory(b *strings.Builder, startup int64, peak *atomic.Int64, backlog, repl
 	}
 }
 
-// infoCPU reports the process's CPU time (getrusage). Redis runs commands on one main
-// thread and reports it apart; every goroutine here runs commands, so the process's time is
-// the main thread's too.
 // CPU writes the cpu section: the process's CPU time, from getrusage as Redis reads it.
+// Redis runs commands on one main thread and reports it apart; every goroutine here runs
+// commands, so the process's time is the main thread's too.
 func CPU(b *strings.Builder) {
 	var self, children syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &self)
