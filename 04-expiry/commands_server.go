@@ -1,14 +1,7 @@
 package main
 
 import (
-	"byoredis/shared/fdlimit"
-	"byoredis/shared/glob"
-	"byoredis/shared/listen"
-	"errors"
-	"fmt"
-	"math"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -20,178 +13,11 @@ func commandInfoCommand(c *client, args [][]byte) { commands.Info(c.writer, args
 func commandDocs(c *client, args [][]byte)        { commands.Docs(c.writer, args[2:]) }
 func commandCount(c *client, args [][]byte)       { c.writer.Integer(int64(len(commands))) }
 
-// CONFIG GET pattern [pattern ...]: the settings whose names match, as a map from name to
-// value. Tools ask for a few: redis-benchmark reads "save" and "appendonly" before it starts.
-// As in Redis 7.0, a name without glob characters is looked up directly and answered with
-// the name as it was sent.
-func configGet(c *client, args [][]byte) {
-	settings := c.server.settings()
-	var matched []string
-	seen := map[string]bool{}
-	for _, arg := range args[2:] {
-		pattern := string(arg)
-		for _, setting := range settings {
-			name, value := setting[0], setting[1]
-			if seen[name] {
-				continue
-			}
-			if !strings.ContainsAny(pattern, "[*?") {
-				if strings.EqualFold(pattern, name) {
-					seen[name] = true
-					matched = append(matched, pattern, value)
-				}
-			} else if glob.Match(pattern, name, true) {
-				seen[name] = true
-				matched = append(matched, name, value)
-			}
-		}
-	}
-	c.writer.Map(len(matched) / 2)
-	for _, s := range matched {
-		c.writer.BulkString(s)
-	}
-}
-
-// CONFIG SET name value [name value ...], with Redis 7.0's rules (configSetCommand in
-// config.c): the names are checked first, and the first that is unknown, fixed or given twice
-// refuses the whole command; then every value is parsed before any is applied, so that a bad
-// one changes nothing.
+// CONFIG GET pattern [pattern ...] and CONFIG SET name value [name value ...]: the
+// configuration table's (config.go), with Redis 7.0's rules (shared/config).
+func configGet(c *client, args [][]byte) { c.server.directives.Get(c.writer, args[2:]) }
 func configSet(c *client, args [][]byte) {
-	if len(args)%2 != 0 {
-		c.writer.Error(errSyntax)
-		return
-	}
-	settable := c.server.settable()
-	known := map[string]bool{}
-	for _, setting := range c.server.settings() {
-		known[setting[0]] = true
-	}
-	seen := map[string]bool{}
-	for i := 2; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
-		switch {
-		case !known[name]:
-			c.writer.Error("ERR Unknown option or number of arguments for CONFIG SET - '" + string(args[i]) + "'")
-			return
-		case settable[name] == nil:
-			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - can't set immutable config")
-			return
-		case seen[name]:
-			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + string(args[i]) + "') - duplicate parameter")
-			return
-		}
-		seen[name] = true
-	}
-	var changes []func()
-	for i := 2; i < len(args); i += 2 {
-		name := strings.ToLower(string(args[i]))
-		change, err := settable[name](string(args[i+1]))
-		if err != nil {
-			c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + err.Error())
-			return
-		}
-		changes = append(changes, change)
-	}
-	// Where the server listens changes first: it is the one change that can fail (a port
-	// taken), and then nothing changes, as Redis restores what it had.
-	if setting, err := c.server.listeners.Apply(args); err != nil {
-		c.writer.Error("ERR CONFIG SET failed (possibly related to argument '" + setting + "') - " + err.Error())
-		return
-	}
-	for _, change := range changes {
-		change()
-	}
-	c.writer.SimpleString("OK")
-}
-
-// settable lists what CONFIG SET may change on this server: for each name, a parser that
-// returns how to apply a value. The other settings CONFIG GET shows are fixed at start here,
-// and CONFIG SET refuses them as Redis refuses its immutable ones.
-func (s *Server) settable() map[string]func(value string) (func(), error) {
-	return map[string]func(string) (func(), error){
-		// Where the server listens: checked here, applied by s.listeners.Apply (shared/listen).
-		"port": func(value string) (func(), error) {
-			_, err := parseIntSetting(value, 0, 65535)
-			return func() {}, err
-		},
-		"bind": func(value string) (func(), error) {
-			_, err := listen.Addresses(value)
-			return func() {}, err
-		},
-		// More clients need more descriptors: Redis raises the limit or refuses the number
-		// (updateMaxclients in config.c). Clients already connected stay.
-		"maxclients": func(value string) (func(), error) {
-			n, err := parseIntSetting(value, 1, math.MaxUint32)
-			if err != nil {
-				return nil, err
-			}
-			if allowed := fdlimit.Raise(int(n)); allowed < int(n) {
-				return nil, fmt.Errorf("The operating system is not able to handle the specified number of clients, try with %d", allowed)
-			}
-			return func() { s.maxClients.Store(n) }, nil
-		},
-		// Redis keeps the rate between 1 and 500 (updateHZ); the expiry cycle takes it from its
-		// next tick.
-		"hz": func(value string) (func(), error) {
-			n, err := parseIntSetting(value, 0, math.MaxInt32)
-			return func() { s.hz.Store(min(max(n, 1), 500)) }, err
-		},
-		"client-output-buffer-limit": func(value string) (func(), error) {
-			limits, err := parseOutputLimits(value, *s.outputLimits.Load())
-			return func() { s.outputLimits.Store(&limits) }, err
-		},
-		"client-query-buffer-limit": func(value string) (func(), error) {
-			n, err := parseMemoryAtLeast(value, 1<<20)
-			return func() { s.queryBufferLimit.Store(n) }, err
-		},
-		// Clients already connected keep what they had: authenticated, or not.
-		"requirepass": func(value string) (func(), error) {
-			return func() { s.requirePass.Store(&value) }, nil
-		},
-		"protected-mode": func(value string) (func(), error) {
-			if !strings.EqualFold(value, "yes") && !strings.EqualFold(value, "no") {
-				return nil, errors.New("argument must be 'yes' or 'no'")
-			}
-			return func() { s.protectedMode.Store(yes(value)) }, nil
-		},
-	}
-}
-
-// parseIntSetting parses an integer directive from least to most, with Redis's errors.
-func parseIntSetting(value string, least, most int64) (int64, error) {
-	n, err := strconv.ParseInt(value, 10, 64)
-	if err != nil {
-		return 0, errors.New("argument couldn't be parsed into an integer")
-	}
-	if n < least || n > most {
-		return 0, fmt.Errorf("argument must be between %d and %d inclusive", least, most)
-	}
-	return n, nil
-}
-
-// settings lists the configuration CONFIG GET can report, as name/value pairs, with the
-// values Redis would show for the same setup.
-func (s *Server) settings() [][2]string {
-	return [][2]string{
-		{"port", strconv.FormatInt(s.listeners.Port(), 10)},
-		{"bind", s.listeners.Bind()},
-		{"maxclients", strconv.FormatInt(s.maxClients.Load(), 10)},
-		{"client-output-buffer-limit", s.outputLimits.Load().String()},
-		{"client-query-buffer-limit", strconv.FormatInt(s.queryBufferLimit.Load(), 10)},
-		{"requirepass", *s.requirePass.Load()},
-		{"protected-mode", yesNo(s.protectedMode.Load())},
-		{"databases", "1"},
-		{"hz", strconv.FormatInt(s.hz.Load(), 10)},
-		{"save", ""},         // no snapshots yet (step 06)
-		{"appendonly", "no"}, // no append-only file yet (step 05)
-	}
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
+	c.server.directives.Set(c.writer, args, c.server.listeners.Apply)
 }
 
 // TIME: the Unix time as two bulk strings, seconds and microseconds.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/config"
 	"errors"
 	"log/slog"
 	"net"
@@ -233,8 +234,8 @@ func parseOutputLimits(value string, current outputLimits) (outputLimits, error)
 		default:
 			return current, errors.New("Invalid client class specified in buffer limit configuration.")
 		}
-		hard, hardOK := parseMemory(fields[i+1])
-		soft, softOK := parseMemory(fields[i+2])
+		hard, hardOK := config.ParseMemory(fields[i+1])
+		soft, softOK := config.ParseMemory(fields[i+2])
 		seconds, err := strconv.ParseInt(fields[i+3], 10, 64)
 		if !hardOK || !softOK || err != nil || seconds < 0 {
 			return current, errors.New("Error in hard, soft or soft_seconds setting in buffer limit configuration.")

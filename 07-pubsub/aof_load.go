@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"io"
@@ -93,14 +94,14 @@ func (a *appendOnlyFile) upgradeNeeded() bool {
 // crash between the two leaves a state the next start upgrades again.
 func (a *appendOnlyFile) upgrade() error {
 	if err := os.MkdirAll(a.dir, 0o755); err != nil {
-		return fmt.Errorf("Can't open or create append-only dir %s: %s", a.config.DirName, strerror(err))
+		return fmt.Errorf("Can't open or create append-only dir %s: %s", a.config.DirName, config.Strerror(err))
 	}
 	a.manifest.base = aofFile{a.config.FileName, 1}
 	if err := writeFileAtomically(a.manifestPath(), []byte(a.manifest.String())); err != nil {
 		return err
 	}
 	if err := os.Rename(filepath.Join(a.config.Dir, a.config.FileName), filepath.Join(a.dir, a.config.FileName)); err != nil {
-		return fmt.Errorf("Error trying to move the old AOF file %s into dir %s: %s", a.config.FileName, a.config.DirName, strerror(err))
+		return fmt.Errorf("Error trying to move the old AOF file %s into dir %s: %s", a.config.FileName, a.config.DirName, config.Strerror(err))
 	}
 	slog.Info(fmt.Sprintf("Successfully migrated an old-style AOF file (%s) into the AOF directory (%s).", a.config.FileName, a.config.DirName))
 	return nil
@@ -153,7 +154,7 @@ func (a *appendOnlyFile) load(srv *Server) error {
 	}
 	for _, f := range files {
 		if _, err := os.Stat(filepath.Join(a.dir, f.name)); err != nil {
-			return fmt.Errorf("Unable to obtain the AOF file %s length. stat: %s", f.name, strerror(err))
+			return fmt.Errorf("Unable to obtain the AOF file %s length. stat: %s", f.name, config.Strerror(err))
 		}
 	}
 	srv.store.loading = true
@@ -178,7 +179,7 @@ func (a *appendOnlyFile) replay(loader *client, name string, last bool) error {
 	path := filepath.Join(a.dir, name)
 	file, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("Fatal error: can't open the append log file %s for reading: %s", name, strerror(err))
+		return fmt.Errorf("Fatal error: can't open the append log file %s for reading: %s", name, config.Strerror(err))
 	}
 	defer file.Close()
 	var start int64 // where the commands start: after the RDB, if the file begins with one
@@ -244,14 +245,14 @@ func (a *appendOnlyFile) replay(loader *client, name string, last bool) error {
 			slog.Warn(fmt.Sprintf("!!! Warning: short read while loading the AOF file %s!!!", name))
 			slog.Warn(fmt.Sprintf("!!! Truncating the AOF %s at offset %d !!!", name, good))
 			if err := os.Truncate(path, good); err != nil {
-				return fmt.Errorf("Error truncating the AOF file %s: %s", name, strerror(err))
+				return fmt.Errorf("Error truncating the AOF file %s: %s", name, config.Strerror(err))
 			}
 			slog.Warn(fmt.Sprintf("AOF %s loaded anyway because aof-load-truncated is enabled", name))
 			return nil
 		case err != nil:
 			var pathErr *fs.PathError
 			if errors.As(err, &pathErr) {
-				return fmt.Errorf("Unrecoverable error reading the append only file %s: %s", name, strerror(err))
+				return fmt.Errorf("Unrecoverable error reading the append only file %s: %s", name, config.Strerror(err))
 			}
 			return badFormat(err.Error())
 		}

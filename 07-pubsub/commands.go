@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/config"
 	"strings"
 	"time"
 
@@ -92,7 +93,7 @@ func (s *Server) diskError() string {
 	if aof := s.aof.Load(); aof != nil {
 		if err := aof.writeError(); err != nil {
 			// The C library's words for the reason: "No space left on device".
-			return "MISCONF Errors writing to the AOF file: " + strerror(err)
+			return "MISCONF Errors writing to the AOF file: " + config.Strerror(err)
 		}
 	}
 	return ""

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/config"
 	"errors"
 	"log/slog"
 	"net"
@@ -59,7 +60,9 @@ type Server struct {
 	started       time.Time   // for INFO's uptime
 	nextID        atomic.Int64
 
-	// What CONFIG SET may change while clients are connected (commands_server.go).
+	// The configuration table (config.go), and what CONFIG SET may change while clients are
+	// connected.
+	directives              *config.Table
 	outputLimits            atomic.Pointer[outputLimits]
 	queryBufferLimit        atomic.Int64
 	requirePass             atomic.Pointer[string]
@@ -108,6 +111,7 @@ func NewServer(config Config) (*Server, error) {
 	s.protectedMode.Store(config.ProtectedMode)
 	s.listeners = listen.NewSet(config.Bind, config.Port, s.serveConn)
 	s.maxClients.Store(int64(config.MaxClients))
+	s.directives = directives(s, &s.config)
 	s.hz.Store(int64(config.Hz))
 	s.stopWritesOnBgsaveError.Store(config.RDB.StopWritesOnBgsaveError)
 	s.aofSettings = newAOFSettings(config.AOF)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -144,7 +145,7 @@ func (s *Server) finishShutdown(flags int) error {
 	if aof := s.aof.Load(); aof != nil {
 		slog.Info("Calling fsync() on the AOF file.")
 		if err := aof.flush(aof.offset(), true); err != nil {
-			slog.Warn("Fail to fsync the AOF file: " + strerror(err) + ".")
+			slog.Warn("Fail to fsync the AOF file: " + config.Strerror(err) + ".")
 		}
 	}
 	if s.finalSave(flags) { // exercise 3

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -173,7 +174,7 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 				continue
 			}
 			if a.writeErr == nil {
-				slog.Warn("Error writing to the AOF file: " + strerror(writeErr))
+				slog.Warn("Error writing to the AOF file: " + config.Strerror(writeErr))
 			}
 			a.writeErr = writeErr
 			return nil
@@ -185,11 +186,11 @@ func (a *appendOnlyFile) flush(upTo int64, sync bool) error {
 		}
 		if syncErr != nil {
 			if a.fsyncPolicy() == "always" {
-				a.die("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " + strerror(syncErr) + ". Exiting...")
+				a.die("Can't persist AOF for fsync error when the AOF fsync policy is 'always': " + config.Strerror(syncErr) + ". Exiting...")
 				continue
 			}
 			if a.syncErr == nil {
-				slog.Warn("Fail to fsync the AOF file: " + strerror(syncErr))
+				slog.Warn("Fail to fsync the AOF file: " + config.Strerror(syncErr))
 			}
 			a.syncErr = syncErr
 			return nil
