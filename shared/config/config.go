@@ -195,7 +195,9 @@ func (t *Table) Set(w *resp.Writer, args [][]byte, first func(args [][]byte) (st
 		w.Error("ERR syntax error")
 		return
 	}
-	failed := func(arg, why string) { w.Error("ERR CONFIG SET failed (possibly related to argument '" + arg + "') - " + why) }
+	failed := func(arg, why string) {
+		w.Error("ERR CONFIG SET failed (possibly related to argument '" + arg + "') - " + why)
+	}
 	seen := map[string]bool{}
 	for i := 2; i < len(args); i += 2 {
 		r, sent := t.find(string(args[i])), string(args[i])
