@@ -45,6 +45,8 @@ help:
 	@echo "  make bench STEP=05      the same benchmark for any step (ARGS='--appendonly yes' adds flags to"
 	@echo "                          every server, Redis too; BENCH='--rounds 5 --scenarios set-get-p16' sets the"
 	@echo "                          benchmark's own flags), or for your server: make bench SERVER=../my-redis"
+	@echo "  make bench STEP=10 GOBENCH=RequestPath"
+	@echo "                          that step's Go benchmarks of that name (go test -bench, allocations too)"
 	@echo "  make test               every test of every step, and the exercise proofs"
 	@echo "  make doctor             what the course needs on this machine (Go, real Redis and its version,"
 	@echo "                          nc, taskset, free ports), with what to do for each missing piece"
@@ -76,8 +78,17 @@ run:
 # The tool is built with step 10's reference solutions (its exercises are parts of it):
 # BENCH_TAGS= builds it with yours.
 BENCH_TAGS ?= solution
+# GOBENCH= runs the step's own Go benchmarks of that name instead (go test -bench), on one core
+# where taskset is there: what a server allocates per request, which only a benchmark in the
+# server's own process can count.
+GOBENCH ?=
+ONE_CORE := $(shell command -v taskset >/dev/null 2>&1 && echo taskset -c 0)
 STEP_DIR = $(if $(STEP),$(firstword $(filter $(STEP)-% 0$(STEP)-%,$(STEPS))))
 bench:
+ifneq ($(GOBENCH),)
+	@$(if $(STEP_DIR),,echo "name the step: make bench STEP=10 GOBENCH=RequestPath"; exit 2)
+	cd $(STEP_DIR) && $(ONE_CORE) go test -run '^$$' -bench '$(GOBENCH)' -benchmem -count 3 .
+else
 	@mkdir -p bin
 	@cd 10-benchmark && go build -tags '$(BENCH_TAGS)' -o ../bin/bench ./cmd/bench
 	@$(if $(STEP_DIR),cd $(STEP_DIR) && go build -o ../bin/$(STEP_DIR) .)
@@ -85,6 +96,7 @@ bench:
 	@$(if $(or $(STEP_DIR),$(SERVER)),,echo "name what to measure: make bench STEP=05, or make bench SERVER=<command or Go module folder>"; exit 2)
 	./bin/bench $(if $(STEP_DIR),--server $(STEP_DIR)=./bin/$(STEP_DIR)) $(if $(SERVER),--server '$(SERVER)') \
 		--args '$(ARGS)' --json bin/bench.json --html bin/bench.html $(BENCH)
+endif
 
 10-benchmark:
 	@$(MAKE) --no-print-directory bench STEP=10

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"errors"
 	"log/slog"
 	"net"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"byoredis/shared/config"
 )
 
 // Replies wait in chunks: a small one for a batch's first replies, which is all most

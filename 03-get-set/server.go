@@ -1,7 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"errors"
 	"log/slog"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"byoredis/shared/config"
 	"byoredis/shared/listen"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"

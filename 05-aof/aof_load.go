@@ -1,7 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"byoredis/shared/config"
 	"byoredis/shared/resp"
 )
 

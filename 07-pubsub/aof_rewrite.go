@@ -2,13 +2,14 @@ package main
 
 import (
 	"bufio"
-	"byoredis/shared/resp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
+
+	"byoredis/shared/resp"
 )
 
 // BGREWRITEAOF: the incr files only grow (a counter incremented a million times is a million

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"byoredis/shared/config"
 	"byoredis/shared/resp"
 )
 

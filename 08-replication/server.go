@@ -1,7 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"errors"
 	"log/slog"
 	"net"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"byoredis/shared/config"
 	"byoredis/shared/listen"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
@@ -65,22 +65,22 @@ type Server struct {
 	// Replication: our side as a master (replication.go), and the master we follow, if any
 	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.
 	repl               *replication
-	roleChange         sync.Mutex // held for the whole of a replicaOf
-	masterMu           sync.Mutex // guards master
-	master             *masterLink
+	roleChange         sync.Mutex  // held for the whole of a replicaOf
+	masterMu           sync.Mutex  // guards master
+	master             *masterLink // the master followed, nil for none (masterMu)
 	applyingFromMaster atomic.Bool
 	// streamApply is held while a command of the master's stream is applied and counted in
 	// the offset: a snapshot for the dump file begins between two (Server.snapshot).
 	streamApply sync.Mutex
 
 	saveDone *sync.Cond // signalled when a background save ends
-	saving   bool       // a background save is running
+	saving   bool       // a background save is running (saveMu)
 	// writingRDB is held while a snapshot is written to the dump file: SAVE, BGSAVE, a save
 	// point, FLUSHALL and SHUTDOWN write the same temporary file, one at a time.
 	writingRDB    sync.Mutex
-	lastSave      time.Time   // the last successful save (LASTSAVE)
-	lastBgsaveTry time.Time   // when the last background save started
-	saves         int64       // saves started, SAVE and BGSAVE (INFO\'s rdb_saves)
+	lastSave      time.Time   // the last successful save, LASTSAVE (saveMu)
+	lastBgsaveTry time.Time   // when the last background save started (saveMu)
+	saves         int64       // saves started, SAVE and BGSAVE: INFO's rdb_saves (saveMu)
 	bgsaveFailed  atomic.Bool // the last background save failed (INFO's rdb_last_bgsave_status:err)
 	started       time.Time   // for INFO's uptime
 	nextID        atomic.Int64

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"strings"
 	"time"
 
 	"byoredis/shared/commandtable"
+	"byoredis/shared/config"
 )
 
 // command is one entry of the command table (command_table.go): what Redis says of the

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/config"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"byoredis/shared/config"
 )
 
 // Shutting down as Redis does (prepareForShutdown and finishShutdown in src/server.c): on

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"byoredis/shared/redistest"
-	"byoredis/shared/resp"
-	"byoredis/shared/stages"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,6 +8,10 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"byoredis/shared/redistest"
+	"byoredis/shared/resp"
+	"byoredis/shared/stages"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
