@@ -45,6 +45,8 @@ func Main(args []string) int {
 	jsonOut := fs.String("json", "", "write the results as JSON to this file")
 	htmlOut := fs.String("html", "", "write the report, with its charts, as one HTML file")
 	noPin := fs.Bool("no-pin", false, "do not put the servers and the load generator on one core")
+	serverCores := fs.String("server-cores", "", `the scaling mode: run once for each count of cores given to every server, "1,2,4" or "all" (Linux, taskset)`)
+	clientCores := fs.Int("client-cores", max(1, runtime.NumCPU()/2), "in the scaling mode, the cores of the load generator, after the servers'")
 	list := fs.Bool("list", false, "list the scenarios and exit")
 	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
 		return 0 // --help printed the flags: what was asked
@@ -71,6 +73,14 @@ func Main(args []string) int {
 		}
 		scenarios = picked
 	}
+	if *serverCores != "" {
+		counts, err := coreCounts(*serverCores, runtime.NumCPU(), *clientCores)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		return scale(args, counts, *clientCores, *jsonOut, *htmlOut)
+	}
 	if !*noPin && os.Getenv(pinnedEnv) == "" {
 		if code, ok := pinToOneCore(); ok {
 			return code
@@ -89,6 +99,10 @@ func Main(args []string) int {
 		redisProgram = contenders[0].Command
 	}
 	report := Report{Started: time.Now().UTC(), Machine: describeMachine(redisProgram), Rounds: *rounds, Contenders: contenders}
+	if cpus := os.Getenv(serverCPUsEnv); cpus != "" { // a run of the scaling mode
+		report.Machine.Pinned, report.Machine.ServerCPUs = false, cpus
+		report.Machine.ClientCores, _ = strconv.Atoi(os.Getenv(clientCoresEnv))
+	}
 	if redisProgram == "" && *redis != "none" {
 		report.Notes = append(report.Notes, redisMissing)
 		fmt.Println(redisMissing)
@@ -133,7 +147,7 @@ func contendersFrom(redis string, servers, addrs []string, serverArgs string) ([
 	var out []Contender
 	if redis != "none" {
 		if path, err := exec.LookPath(redis); err == nil {
-			out = append(out, Contender{Name: "redis", Command: path, Target: stages.Target{Command: path + " --bind 127.0.0.1"},
+			out = append(out, Contender{Name: "redis", Command: path, Target: stages.Target{Command: onServerCPUs(path + " --bind 127.0.0.1")},
 				Args: append([]string{"--save", "", "--appendonly", "no"}, strings.Fields(serverArgs)...)})
 		}
 	}
@@ -147,6 +161,7 @@ func contendersFrom(redis string, servers, addrs []string, serverArgs string) ([
 			return nil, err
 		}
 		c := Contender{Name: name, Command: command, Target: target, Args: strings.Fields(serverArgs), Step: stepOf(name)}
+		c.Target.Command = onServerCPUs(c.Target.Command)
 		if c.Step >= 6 { // from step 06 on, a server saves by default, as Redis does: not while it is measured
 			c.Args = append([]string{"--save", ""}, c.Args...)
 		}
@@ -163,6 +178,15 @@ func contendersFrom(redis string, servers, addrs []string, serverArgs string) ([
 		return nil, errors.New("no server to measure: name one with --server NAME=COMMAND or --addr NAME=HOST:PORT")
 	}
 	return out, nil
+}
+
+// onServerCPUs is a server's command line, run on the servers' cores in a run of the
+// scaling mode (taskset replaces itself with the server, which keeps its process id).
+func onServerCPUs(command string) string {
+	if cpus := os.Getenv(serverCPUsEnv); cpus != "" {
+		return "taskset -c " + cpus + " " + command
+	}
+	return command
 }
 
 var stepName = regexp.MustCompile(`^(\d\d)-[a-z0-9-]+$`)
@@ -214,11 +238,14 @@ func pinToOneCore() (int, bool) {
 
 // Machine is where the benchmark ran.
 type Machine struct {
-	CPUs      int    `json:"cpus"`
-	Pinned    bool   `json:"pinned"`
-	GoVersion string `json:"go_version"`
-	Redis     string `json:"redis,omitempty"`
-	Kernel    string `json:"kernel,omitempty"`
+	CPUs   int  `json:"cpus"`
+	Pinned bool `json:"pinned"`
+	// In a run of the scaling mode: the servers' cores, and how many the load generator has.
+	ServerCPUs  string `json:"server_cpus,omitempty"`
+	ClientCores int    `json:"client_cores,omitempty"`
+	GoVersion   string `json:"go_version"`
+	Redis       string `json:"redis,omitempty"`
+	Kernel      string `json:"kernel,omitempty"`
 }
 
 // describeMachine names the Redis measured, if any (redisProgram), by its --version.

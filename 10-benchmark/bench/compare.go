@@ -199,7 +199,11 @@ func measure(ctx context.Context, sc Scenario, s *contenderServer) Measurement {
 	}
 	if sc.Load != nil {
 		stopSubscribers := subscribers(ctx, s.address(), sc.Subscribers)
+		busy := loadgenUsage()
 		r := Generate(ctx, s.address(), *sc.Load)
+		if busy != nil {
+			m.Metrics["loadgen_busy"] = busy()
+		}
 		stopSubscribers()
 		if r.Failure != nil {
 			m.Failure = r.Failure.Error()

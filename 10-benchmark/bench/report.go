@@ -51,6 +51,8 @@ func metricLabel(metric string) string {
 		name, unit = "redis-benchmark "+strings.ToUpper(strings.TrimSuffix(strings.TrimPrefix(metric, "redis_benchmark_"), "_rps")), "requests/s"
 	case strings.HasSuffix(metric, "_ms"):
 		name, unit = "latency "+strings.TrimSuffix(metric, "_ms"), "ms"
+	case metric == "loadgen_busy":
+		return "load generator busy (share of its cores; near 1, it is the limit)"
 	case metric == "rss_per_key_bytes":
 		name, unit = "memory per key, settled", "bytes"
 	case metric == "rss_per_key_at_fill_bytes":
@@ -151,6 +153,9 @@ func median(values []float64) float64 {
 func (r *Report) Table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n%d rounds, %d CPUs, pinned to one core: %v, %s", r.Rounds, r.Machine.CPUs, r.Machine.Pinned, r.Machine.GoVersion)
+	if r.Machine.ServerCPUs != "" {
+		fmt.Fprintf(&b, ", the servers on cores %s and the load generator on %d of its own", r.Machine.ServerCPUs, r.Machine.ClientCores)
+	}
 	if r.Machine.Redis != "" {
 		fmt.Fprintf(&b, ", %s", r.Machine.Redis)
 	}
