@@ -13,6 +13,20 @@ const commandInfoGet = "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast
 	"$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n" +
 	"$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"
 
+// COMMAND DOCS GET, as Redis 7.0 documents GET in RESP2, its argument included; 7.2 and later
+// (and Valkey) rewrote the summary and added display_text.
+const (
+	commandDocsGet = "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$22\r\nGet the value of a key\r\n$5\r\n" +
+		"since\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\n" +
+		"O(1)\r\n$9\r\narguments\r\n*1\r\n*6\r\n$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\n" +
+		"key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+	commandDocsGet72 = "*2\r\n$3\r\nget\r\n*10\r\n$7\r\nsummary\r\n$34\r\n" +
+		"Returns the string value of a key.\r\n$5\r\nsince\r\n$5\r\n1.0.0\r\n$5\r\ngroup\r\n" +
+		"$6\r\nstring\r\n$10\r\ncomplexity\r\n$4\r\nO(1)\r\n$9\r\narguments\r\n*1\r\n*8\r\n" +
+		"$4\r\nname\r\n$3\r\nkey\r\n$4\r\ntype\r\n$3\r\nkey\r\n$12\r\ndisplay_text\r\n$3\r\n" +
+		"key\r\n$14\r\nkey_spec_index\r\n:0\r\n"
+)
+
 const badClientName = "-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
 
 // The replies of a server with requirepass to a client that has not given the password.
@@ -182,6 +196,17 @@ var step03 = []*Stage{
 		Step: 3, Name: "command-info", Title: "COMMAND INFO describes GET exactly as Redis 7.0 does",
 		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
 		Check: exchanges(x(cmd("COMMAND", "INFO", "GET"), commandInfoGet)),
+	},
+	{
+		Step: 3, Name: "command-docs", Title: "COMMAND DOCS documents GET, its argument included, exactly as Redis 7.0 does",
+		Guide: "03-get-set/GUIDE.md: commands_server.go: describing yourself",
+		Check: func(s *Session) {
+			want := commandDocsGet
+			if s.RedisAtLeast(7, 2) {
+				want = commandDocsGet72
+			}
+			s.Dial().Exchange(cmd("COMMAND", "DOCS", "GET"), want)
+		},
 	},
 	{
 		Step: 3, Name: "config-get", Title: "CONFIG GET answers name and value pairs, and nothing for an unknown name",
