@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"byoredis/shared/redistest"
@@ -83,4 +84,30 @@ func runsFromEnv(t *testing.T) int {
 		return n
 	}
 	return 1
+}
+
+// BenchmarkStoreWrites is the store's write path alone, no network: SETs of 16-byte values to
+// keys spread over the shards, from as many goroutines as -cpu gives. With -cpu 1,2 it shows
+// whether writes to different shards run side by side; with one writer at a time
+// (Store.writer) the second core cannot help:
+//
+//	go test -run '^$' -bench StoreWrites -cpu 1,2 -count 3
+func BenchmarkStoreWrites(b *testing.B) {
+	s := NewStore()
+	keys := make([]string, 1<<16)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%012d", i)
+	}
+	value := []byte(strings.Repeat("v", 16))
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1)) * 7919 // each goroutine starts elsewhere in the keys
+		for pb.Next() {
+			key := keys[i&(len(keys)-1)]
+			s.Write(func(k *Keyspace) { k.Set(key, entry{value: value}) })
+			i++
+		}
+	})
 }
