@@ -46,14 +46,16 @@ func diffStep(stepArg string, withTests bool) bool {
 		fmt.Println(err)
 		return false
 	}
-	if n == 2 { // the RESP package is step 02's lesson
+	if n == 2 { // the RESP package's server side is step 02's lesson
 		resp, err := lessonFiles("shared/resp", withTests)
 		if err != nil {
 			fmt.Println(err)
 			return false
 		}
 		for name, text := range resp {
-			after["../shared/resp/"+name] = text
+			if respLesson[strings.TrimSuffix(strings.TrimSuffix(name, ".go"), "_test")] {
+				after["../shared/resp/"+name] = text
+			}
 		}
 	}
 
@@ -85,6 +87,12 @@ func diffStep(stepArg string, withTests bool) bool {
 	}
 	return true
 }
+
+// respLesson are the files of shared/resp that step 02 teaches, as its README and GUIDE name
+// them: what a server reads requests and writes replies with. The client side (reply.go, the
+// reply parser, and command.go, which encodes a request), which the tests, the grader and the
+// benchmark talk to servers with, is the package's but not the lesson.
+var respLesson = map[string]bool{"reader": true, "splitargs": true, "writer": true, "buffer": true}
 
 // lessonFiles reads a step's Go files, without its exercise stubs and solutions, and
 // without tests unless withTests.

@@ -32,3 +32,14 @@ func TestSolutionsMoveToWhereTheNextStepKeepsThem(t *testing.T) {
 	assert.Equal(t, "// incr adds one.\nfunc incr() { strconv.Itoa(1) }\n", before["strings.go"])
 	assert.Equal(t, after["commands.go"], before["commands.go"])
 }
+
+// make diff STEP=02 shows the server side of the RESP package: the files step 02's README
+// names as its lesson, each of which exists.
+func TestStep02DiffIsTheServerSideOfRESP(t *testing.T) {
+	readme, err := os.ReadFile("../../../02-resp-parser/README.md")
+	require.NoError(t, err)
+	for name := range respLesson {
+		assert.FileExists(t, filepath.Join("../../resp", name+".go"))
+		assert.Contains(t, string(readme), "`"+name+".go`", "README 02 names it as the lesson")
+	}
+}
