@@ -269,6 +269,9 @@ func ratios(ms []Measurement, contenders []Contender) map[string]map[string]Spre
 	for _, c := range contenders[1:] {
 		metrics := map[string]Spread{}
 		for _, metric := range metricNames(ms) {
+			if metric == "loadgen_busy" { // the load generator's, not the server's: no ratio
+				continue
+			}
 			var ours, theirs []float64
 			for _, round := range rounds {
 				a, okA := byRound[round][c.Name]

@@ -68,6 +68,7 @@ func TestScalingTableAndWarnings(t *testing.T) {
 	require.Len(t, warnings, 2)
 	assert.Contains(t, warnings[0], "servers on 1 core(s): every server reached the same throughput")
 	assert.Contains(t, warnings[1], "servers on 2 core(s): the load generator was busy on 95% of its 1 core(s) while it measured ours")
+	assert.NotContains(t, s.Runs[1].Report.Outcomes[0].Ratios["ours"], "loadgen_busy", "the load generator's share is no server's ratio")
 	var page bytes.Buffer
 	require.NoError(t, s.HTML(&page))
 	assert.Contains(t, page.String(), `<img src="data:image/png;base64,`)

@@ -128,6 +128,22 @@ func (t *Table) Flags(version string) map[string]string {
 	return values
 }
 
+// line is where Redis says a directive given on the command line is: redis-server turns its
+// options into the lines of a configuration, one per "--name", after an empty first line;
+// 0 for a directive not given.
+func line(name string) int {
+	n := 1
+	for _, arg := range os.Args[1:] {
+		if option, ok := strings.CutPrefix(arg, "--"); ok {
+			n++
+			if option, _, _ = strings.Cut(option, "="); option == name {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
 // Late sets, on the server just made, the directives that have no place in what it is made
 // with (their Start is nil), from the values Flags returned.
 func (t *Table) Late(values map[string]string, version string) {
@@ -236,10 +252,15 @@ func (t *Table) Set(w *resp.Writer, args [][]byte, first func(args [][]byte) (st
 	w.SimpleString("OK")
 }
 
-// Fatal stops the start as Redis does for a directive it cannot apply, with the C library's
-// words for a system error ("No such file or directory").
+// Fatal stops the start as Redis does for a directive it cannot apply (loadServerConfigFromString
+// in config.c), in its words, with the C library's for a system error ("No such file or
+// directory").
 func Fatal(version, name, value string, err error) {
-	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n>>> '%s %q'\n%s\n", version, name, value, Strerror(err))
+	fmt.Fprintf(os.Stderr, "\n*** FATAL CONFIG FILE ERROR (Redis %s) ***\n", version)
+	if n := line(name); n > 0 {
+		fmt.Fprintf(os.Stderr, "Reading the configuration file, at line %d\n", n)
+	}
+	fmt.Fprintf(os.Stderr, ">>> '%s %q'\n%s\n", name, value, Strerror(err))
 	os.Exit(1)
 }
 

@@ -3,14 +3,19 @@ package config
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"os"
+	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"byoredis/shared/redistest"
 	"byoredis/shared/resp"
 )
 
@@ -142,4 +147,49 @@ func TestParsers(t *testing.T) {
 	_, err = OneOf("everysec", "always", "no")("sometimes")
 	assert.EqualError(t, err, "argument(s) must be one of the following: everysec, always, no")
 	assert.Equal(t, "No such file or directory", Strerror(&os.PathError{Op: "chdir", Path: "/nosuch", Err: syscall.ENOENT}))
+}
+
+// flagsEnv, when set, makes the test binary a server that only parses its command line
+// (TestMain), with the arguments in it separated by newlines.
+const flagsEnv = "CONFIG_TEST_FLAGS"
+
+func TestMain(m *testing.M) {
+	if args, ok := os.LookupEnv(flagsEnv); ok {
+		os.Args = append([]string{"server"}, strings.Split(args, "\n")...)
+		flag.CommandLine = flag.NewFlagSet("server", flag.ExitOnError)
+		var cfg struct {
+			maxClients int64
+			fsync      string
+		}
+		NewTable(
+			Setting[int64]{Name: "port", Default: "6379", Parse: Int(0, 65535), Start: func(int64) error { return nil }},
+			Setting[int64]{Name: "maxclients", Default: "10000", Parse: Int(1, 1<<32-1), Start: func(n int64) error { cfg.maxClients = n; return nil }},
+			Setting[string]{Name: "appendfsync", Default: "everysec", Parse: OneOf("everysec", "always", "no"), Start: func(v string) error { cfg.fsync = v; return nil }},
+		).Flags("7.0.0")
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// A bad value on the command line stops the start with Redis's words, the line redis-server
+// says it was on included, and exit status 1, as real Redis does with the same arguments.
+func TestBadValueAtStartStopsAsRedisDoes(t *testing.T) {
+	redis := redistest.RequireTool(t, "redis-server")
+	version := regexp.MustCompile(`\(\w+ [0-9.]+\) \*\*\*`) // Valkey says "(Version 8.0.1)"
+	for _, args := range [][]string{
+		{"--port", "6390", "--maxclients", "x"},
+		{"--appendfsync", "sometimes"},
+		{"--port", "6390", "--appendfsync", "always", "--maxclients", "0"},
+	} {
+		ours := exec.Command(os.Args[0])
+		ours.Env = append(os.Environ(), flagsEnv+"="+strings.Join(args, "\n"))
+		oursOut, oursErr := ours.CombinedOutput()
+		theirs, theirsErr := exec.Command(redis, args...).CombinedOutput()
+		var exit *exec.ExitError
+		require.ErrorAs(t, oursErr, &exit, "%v: %s", args, oursOut)
+		assert.Equal(t, 1, exit.ExitCode(), "%v", args)
+		require.ErrorAs(t, theirsErr, &exit, "%v: %s", args, theirs)
+		assert.Equal(t, 1, exit.ExitCode(), "%v", args)
+		assert.Equal(t, version.ReplaceAllString(string(theirs), "(V) ***"), version.ReplaceAllString(string(oursOut), "(V) ***"), "%v", args)
+	}
 }
