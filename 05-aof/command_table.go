@@ -75,8 +75,8 @@ func init() {
 		"command|docs":  commandDocs,
 		"config":        nil,
 		"config|get":    configGet,
-		"config|set":    configSet,
-		"bgrewriteaof":  bgrewriteaof,
+		"config|set":    owned(configSet),
+		"bgrewriteaof":  owned(bgrewriteaof),
 		"info":          info,
 		"time":          timeCommand,
 	})

@@ -11,6 +11,7 @@ import (
 
 	"byoredis/shared/config"
 	"byoredis/shared/listen"
+	"byoredis/shared/owner"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
 	"byoredis/shared/serverinfo"
@@ -40,10 +41,11 @@ type Server struct {
 	listeners *listen.Set                    // where it listens: bind and port, which CONFIG SET may change
 	store     *Store                         // the keyspace every client shares
 	aof       atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
-	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
-	aofSwitch sync.Mutex
-	started   time.Time // for INFO's uptime
-	nextID    atomic.Int64
+	// owner runs the background work one job at a time, as Redis's main thread does: the
+	// commands command_table.go marks owned, and cron's checks (GUIDE.md: "Goroutines and locks").
+	owner   *owner.Loop
+	started time.Time // for INFO's uptime
+	nextID  atomic.Int64
 
 	// The configuration table (config.go), and what CONFIG SET may change while clients are
 	// connected.
@@ -102,7 +104,32 @@ func NewServer(config Config) (*Server, error) {
 		}
 		s.aof.Store(a)
 	}
+	s.owner = owner.Start(s.stop, time.Second, s.cron)
 	return s, nil
+}
+
+// cron is what Redis's serverCron checks, run by the owner once a second: is an automatic
+// rewrite due?
+func (s *Server) cron(now time.Time) {
+	if a := s.aof.Load(); a != nil && a.rewriteDue() {
+		s.startRewrite()
+	}
+}
+
+// owned marks a command that changes what the owner owns (the files, the configuration): it
+// runs on the owner, one at a time with the rest of the background work.
+func owned(h handler) handler {
+	return func(c *client, args [][]byte) { c.onOwner(func(c *client) { h(c, args) }) }
+}
+
+// onOwner runs job on the owner, and returns once it has run. While NewServer loads the
+// files, before it starts the owner, nothing else runs: the job runs in place.
+func (c *client) onOwner(job func(c *client)) {
+	if c.server.owner == nil {
+		job(c)
+		return
+	}
+	c.server.owner.Do(func() { job(c) })
 }
 
 // Serve accepts connections on ln, and on what CONFIG SET port and bind listen on in its
@@ -218,6 +245,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.listeners.Close() // and wait for the goroutines that accept
+	s.owner.Wait()      // from here on, Close alone touches what the owner did
 	s.running.Wait()
 	if a := s.aof.Load(); a != nil {
 		return a.close()

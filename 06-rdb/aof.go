@@ -223,17 +223,14 @@ func (a *appendOnlyFile) writeError() error {
 
 // background writes what was logged, once a second, and for appendfsync everysec also fsyncs
 // it: that is everysec's promise, at most about a second of writes lost in a crash. It runs
-// until stop is closed, and checks whether an automatic rewrite is due.
-func (a *appendOnlyFile) background(stop <-chan struct{}, rewrite func()) {
+// until stop is closed.
+func (a *appendOnlyFile) background(stop <-chan struct{}) {
 	ticker := time.NewTicker(time.Second)
 	defer ticker.Stop()
 	for {
 		select {
 		case <-ticker.C:
 			a.flush(a.offset(), a.fsyncPolicy() == "everysec")
-			if a.rewriteDue() {
-				rewrite()
-			}
 		case <-stop:
 			return
 		case <-a.done:

@@ -38,7 +38,7 @@ func bgrewriteaof(c *client, args [][]byte) {
 var errRewriteInProgress = errors.New("rewrite in progress")
 
 // startRewrite takes the snapshot and opens the new incr file, then writes the new base in
-// the background.
+// the background. It runs on the owner.
 func (s *Server) startRewrite() error {
 	a := s.aof.Load()
 	if a == nil {
@@ -88,10 +88,8 @@ func copyKeyspace(k *Keyspace) map[string]entry {
 // yes), as Redis's startAppendOnly does: a rewrite writes the dataset as it is at one instant
 // as the new base, and every change from that instant goes to a new incr file. Until the
 // rewrite ends, the manifest on disk is the old one and the new incr file has a temporary
-// name, so a crash in between leaves the directory as it was.
+// name, so a crash in between leaves the directory as it was. It runs on the owner.
 func (s *Server) startAppendOnly() error {
-	s.aofSwitch.Lock()
-	defer s.aofSwitch.Unlock()
 	if s.aof.Load() != nil {
 		return nil
 	}
@@ -132,7 +130,7 @@ func (s *Server) startAppendOnly() error {
 		defer s.running.Done()
 		if err := a.finishRewrite(snapshot, baseSeq); err != nil {
 			slog.Error("background AOF rewrite failed: the append only file is off again", "err", err)
-			s.stopAppendOnly(a)
+			s.owner.Post(func() { s.stopAppendOnly(a) }) // not Do: the owner may be waiting for this rewrite
 		}
 	}()
 	return nil
@@ -140,10 +138,8 @@ func (s *Server) startAppendOnly() error {
 
 // stopAppendOnly turns the append-only file a off (CONFIG SET appendonly no), as Redis's
 // stopAppendOnly does: what was logged is written and fsynced, and the files stay as they
-// are. A rewrite in progress finishes first.
+// are. A rewrite in progress finishes first. It runs on the owner.
 func (s *Server) stopAppendOnly(a *appendOnlyFile) error {
-	s.aofSwitch.Lock()
-	defer s.aofSwitch.Unlock()
 	if a == nil || s.aof.Load() != a {
 		return nil
 	}
@@ -159,8 +155,8 @@ func (s *Server) stopAppendOnly(a *appendOnlyFile) error {
 	return a.close()
 }
 
-// runInBackground starts a's once-a-second flush, which also starts a rewrite when one is
-// due. It stops at shutdown or when a is closed. Called with s.mu held.
+// runInBackground starts a's once-a-second flush. It stops at shutdown or when a is closed.
+// Called with s.mu held.
 func (s *Server) runInBackground(a *appendOnlyFile) {
 	if s.closed {
 		return
@@ -168,7 +164,7 @@ func (s *Server) runInBackground(a *appendOnlyFile) {
 	s.running.Add(1)
 	go func() {
 		defer s.running.Done()
-		a.background(s.stop, func() { s.startRewrite() })
+		a.background(s.stop)
 	}()
 }
 

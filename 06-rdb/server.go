@@ -11,6 +11,7 @@ import (
 
 	"byoredis/shared/config"
 	"byoredis/shared/listen"
+	"byoredis/shared/owner"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
 	"byoredis/shared/serverinfo"
@@ -41,15 +42,13 @@ type Server struct {
 	listeners *listen.Set                    // where it listens: bind and port, which CONFIG SET may change
 	store     *Store                         // the keyspace every client shares
 	aof       atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
-	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
-	aofSwitch sync.Mutex
+	// owner runs the background work one job at a time, as Redis's main thread does: the
+	// commands command_table.go marks owned, and cron's checks (GUIDE.md: "Goroutines and locks").
+	owner *owner.Loop
 
-	saveMu   sync.Mutex // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
-	saveDone *sync.Cond // signalled when a background save ends
-	saving   bool       // a background save is running (saveMu)
-	// writingRDB is held while a snapshot is written to the dump file: SAVE, BGSAVE, a save
-	// point, FLUSHALL and SHUTDOWN write the same temporary file, one at a time.
-	writingRDB    sync.Mutex
+	saveMu        sync.Mutex  // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
+	saveDone      *sync.Cond  // signalled when a background save ends
+	saving        bool        // a background save is running (saveMu)
 	lastSave      time.Time   // the last successful save, LASTSAVE (saveMu)
 	lastBgsaveTry time.Time   // when the last background save started (saveMu)
 	saves         int64       // saves started, SAVE and BGSAVE: INFO's rdb_saves (saveMu)
@@ -128,7 +127,36 @@ func NewServer(config Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.owner = owner.Start(s.stop, time.Second, s.cron)
 	return s, nil
+}
+
+// cron is what Redis's serverCron checks, run by the owner once a second: is an automatic
+// rewrite due, or a save point reached?
+func (s *Server) cron(now time.Time) {
+	if a := s.aof.Load(); a != nil && a.rewriteDue() {
+		s.startRewrite()
+	}
+	if s.savePointReached(now) {
+		slog.Info("save point reached: saving")
+		s.startBackgroundSave()
+	}
+}
+
+// owned marks a command that changes what the owner owns (the files, the configuration): it
+// runs on the owner, one at a time with the rest of the background work.
+func owned(h handler) handler {
+	return func(c *client, args [][]byte) { c.onOwner(func(c *client) { h(c, args) }) }
+}
+
+// onOwner runs job on the owner, and returns once it has run. While NewServer loads the
+// files, before it starts the owner, nothing else runs: the job runs in place.
+func (c *client) onOwner(job func(c *client)) {
+	if c.server.owner == nil {
+		job(c)
+		return
+	}
+	c.server.owner.Do(func() { job(c) })
 }
 
 // Serve accepts connections on ln, and on what CONFIG SET port and bind listen on in its
@@ -153,11 +181,6 @@ func (s *Server) serve(listeners []net.Listener) error {
 	if a := s.aof.Load(); a != nil {
 		s.runInBackground(a)
 	}
-	s.running.Add(1)
-	go func() { // CONFIG SET save may add save points later
-		defer s.running.Done()
-		s.saveLoop(s.stop)
-	}()
 	s.listeners.Accept(listeners)
 	s.mu.Unlock()
 	<-s.stop
@@ -249,6 +272,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.listeners.Close() // and wait for the goroutines that accept
+	s.owner.Wait()      // from here on, Close alone touches what the owner did
 	s.running.Wait()
 	if a := s.aof.Load(); a != nil {
 		return a.close()

@@ -79,7 +79,7 @@ func startWithFile(t *testing.T, fsync string, file incrFile) (srv *Server, exit
 	srv.aof.Load().incr, srv.aof.Load().selected = file, true
 	var messages []string
 	srv.aof.Load().exit = func(message string) { messages = append(messages, message) } // called with srv.aof.Load().mu held
-	go srv.aof.Load().background(srv.stop, func() {})
+	go srv.aof.Load().background(srv.stop)
 	t.Cleanup(func() { close(srv.stop) })
 	return srv, func() []string {
 		srv.aof.Load().mu.Lock()

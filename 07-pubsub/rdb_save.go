@@ -108,8 +108,6 @@ func (s *Server) snapshot() (map[string]entry, int64) {
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
 func (s *Server) saveRDB(snapshot map[string]entry, dirtyAtSnapshot int64) error {
-	s.writingRDB.Lock()
-	defer s.writingRDB.Unlock()
 	options := rdbOptions{compression: s.rdbCompression.Load(), checksum: s.config.RDB.Checksum}
 	temp := filepath.Join(s.config.RDB.Dir, fmt.Sprintf("temp-%d.rdb", os.Getpid()))
 	err := writeFileSynced(temp, func(f *os.File) error { return writeRDB(f, snapshot, time.Now().UnixMilli(), options) })
@@ -152,7 +150,8 @@ func writeFileSynced(path string, write func(f *os.File) error) error {
 	return f.Close()
 }
 
-// SAVE: write a snapshot now, and reply when it is on disk.
+// SAVE: write a snapshot now, and reply when it is on disk. It runs on the owner (command_table.go),
+// as Redis's SAVE runs on its one thread: no other save can start until it ends.
 func save(c *client, args [][]byte) {
 	s := c.server
 	s.saveMu.Lock()
@@ -187,7 +186,7 @@ func bgsave(c *client, args [][]byte) {
 }
 
 // startBackgroundSave takes a snapshot and writes it in a goroutine, unless a save is
-// already running.
+// already running. It runs on the owner: one save at a time, and one temporary file.
 func (s *Server) startBackgroundSave() bool {
 	s.saveMu.Lock()
 	if s.saving {
@@ -214,6 +213,17 @@ func (s *Server) startBackgroundSave() bool {
 	return true
 }
 
+// waitForBackgroundSave waits until no background save is running, so that a save the owner
+// makes now is not followed by the older snapshot of one still being written (Redis kills
+// that child instead). It runs on the owner: no save can start meanwhile.
+func (s *Server) waitForBackgroundSave() {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	for s.saving {
+		s.saveDone.Wait()
+	}
+}
+
 // LASTSAVE: the Unix time of the last successful save.
 func lastsave(c *client, args [][]byte) {
 	c.server.saveMu.Lock()
@@ -237,23 +247,6 @@ func (s *Server) savePointReached(now time.Time) bool {
 		}
 	}
 	return false
-}
-
-// saveLoop checks the save points once a second, as Redis's serverCron does, until stop.
-func (s *Server) saveLoop(stop <-chan struct{}) {
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
-	for {
-		select {
-		case now := <-ticker.C:
-			if s.savePointReached(now) {
-				slog.Info("save point reached: saving")
-				s.startBackgroundSave()
-			}
-		case <-stop:
-			return
-		}
-	}
 }
 
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on

@@ -90,8 +90,8 @@ func init() {
 		"replconf":  replconf,
 		"wait":      waitCommand,
 		"role":      role,
-		"replicaof": replicaof,
-		"slaveof":   replicaof,
+		"replicaof": owned(replicaof),
+		"slaveof":   owned(replicaof),
 
 		// Server (commands_server.go).
 		"command":       commandAll,
@@ -100,11 +100,11 @@ func init() {
 		"command|docs":  commandDocs,
 		"config":        nil,
 		"config|get":    configGet,
-		"config|set":    configSet,
-		"save":          save,
-		"bgsave":        bgsave,
+		"config|set":    owned(configSet),
+		"save":          owned(save),
+		"bgsave":        owned(bgsave),
 		"lastsave":      lastsave,
-		"bgrewriteaof":  bgrewriteaof,
+		"bgrewriteaof":  owned(bgrewriteaof),
 		"info":          info,
 		"time":          timeCommand,
 	})

@@ -19,13 +19,13 @@ const bgsaveMisconf = "-MISCONF Redis is configured to save RDB snapshots, but i
 	"if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.\r\n"
 
 // startSaving makes a server inside the current synctest bubble that saves to dir with the
-// save point "1 1", its save loop running, and one client.
+// save point "1 1" (its owner checks it every second), and one client.
 func startSaving(t *testing.T, dir string, stopWrites bool) *pipeClient {
 	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10, RDB: RDBConfig{Dir: dir, FileName: "dump.rdb",
 		SavePoints: []savePoint{{1, 1}}, StopWritesOnBgsaveError: stopWrites}})
-	go srv.saveLoop(srv.stop)
 	t.Cleanup(func() {
 		close(srv.stop)
+		srv.owner.Wait()
 		srv.running.Wait() // a background save in flight
 	})
 	return dialInBubble(t, srv)
@@ -40,7 +40,7 @@ func TestBgsaveErrorStopsWrites(t *testing.T) {
 		c := startSaving(t, dir, true)
 		require.Equal(t, "+OK\r\n", c.raw("SET", "a", "1"))
 
-		// The save loop ticks on the second; the test wakes between ticks. Tries at 2 s (more
+		// The owner's cron ticks on the second; the test wakes between ticks. Tries at 2 s (more
 		// than 1 s after the start), then 8, 14 and 20 s.
 		time.Sleep(20500 * time.Millisecond)
 		info := c.raw("INFO", "persistence")

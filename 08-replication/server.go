@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"byoredis/shared/config"
 	"byoredis/shared/listen"
+	"byoredis/shared/owner"
 	"byoredis/shared/release"
 	"byoredis/shared/resp"
 	"byoredis/shared/serverinfo"
@@ -56,8 +58,9 @@ type Server struct {
 	listeners *listen.Set                    // where it listens: bind and port, which CONFIG SET may change
 	store     *Store                         // the keyspace every client shares
 	aof       atomic.Pointer[appendOnlyFile] // the append-only file; nil when appendonly is no
-	// aofSwitch makes CONFIG SET appendonly turn the file on or off one at a time.
-	aofSwitch sync.Mutex
+	// owner runs the background work one job at a time, as Redis's main thread does: the
+	// commands command_table.go marks owned, and cron's checks (GUIDE.md: "Goroutines and locks").
+	owner *owner.Loop
 
 	saveMu sync.Mutex // guards saving, saves, lastSave and lastBgsaveTry; saveDone waits on it
 	pubsub *pubsub    // who listens to which channel and pattern (pubsub.go)
@@ -65,7 +68,6 @@ type Server struct {
 	// Replication: our side as a master (replication.go), and the master we follow, if any
 	// (replica.go). applyingFromMaster is set while a command of the master's stream runs.
 	repl               *replication
-	roleChange         sync.Mutex  // held for the whole of a replicaOf
 	masterMu           sync.Mutex  // guards master
 	master             *masterLink // the master followed, nil for none (masterMu)
 	applyingFromMaster atomic.Bool
@@ -73,11 +75,8 @@ type Server struct {
 	// the offset: a snapshot for the dump file begins between two (Server.snapshot).
 	streamApply sync.Mutex
 
-	saveDone *sync.Cond // signalled when a background save ends
-	saving   bool       // a background save is running (saveMu)
-	// writingRDB is held while a snapshot is written to the dump file: SAVE, BGSAVE, a save
-	// point, FLUSHALL and SHUTDOWN write the same temporary file, one at a time.
-	writingRDB    sync.Mutex
+	saveDone      *sync.Cond  // signalled when a background save ends
+	saving        bool        // a background save is running (saveMu)
 	lastSave      time.Time   // the last successful save, LASTSAVE (saveMu)
 	lastBgsaveTry time.Time   // when the last background save started (saveMu)
 	saves         int64       // saves started, SAVE and BGSAVE: INFO's rdb_saves (saveMu)
@@ -182,7 +181,45 @@ func NewServer(config Config) (*Server, error) {
 		}
 	}
 	s.store.log = s.propagate // the append-only file, and the replicas (replication.go)
+	s.owner = owner.Start(s.stop, time.Second, s.cron)
 	return s, nil
+}
+
+// cron is what Redis's serverCron checks, run by the owner once a second: is an automatic
+// rewrite due, or a save point reached?
+func (s *Server) cron(now time.Time) {
+	if a := s.aof.Load(); a != nil && a.rewriteDue() {
+		s.startRewrite()
+	}
+	if s.savePointReached(now) {
+		slog.Info("save point reached: saving")
+		s.startBackgroundSave()
+	}
+}
+
+// owned marks a command that changes what the owner owns (the files, the configuration): it
+// runs on the owner, one at a time with the rest of the background work.
+func owned(h handler) handler {
+	return func(c *client, args [][]byte) { c.onOwner(func(c *client) { h(c, args) }) }
+}
+
+// onOwner runs job on the owner, and returns once it has run. The master's commands do not
+// wait for it: the owner may be waiting for their link to end (REPLICAOF) or for the command
+// being applied (a snapshot begins between two: streamApply). Theirs runs later, as a client
+// of its own whose reply is discarded, as a master's always is; the arguments are the
+// command's own (ReadCommand), so they keep. While NewServer loads the files, before it starts
+// the owner, nothing else runs: the job runs in place.
+func (c *client) onOwner(job func(c *client)) {
+	if c.server.owner == nil {
+		job(c)
+		return
+	}
+	if c.master == nil {
+		c.server.owner.Do(func() { job(c) })
+		return
+	}
+	detached := &client{server: c.server, store: c.store, conn: c.conn, writer: resp.NewWriter(io.Discard), master: c.master, authenticated: true}
+	c.server.owner.Post(func() { job(detached) })
 }
 
 // Serve accepts connections on ln, and on what CONFIG SET port and bind listen on in its
@@ -214,13 +251,8 @@ func (s *Server) serve(listeners []net.Listener) error {
 	}()
 	if host, port, ok := strings.Cut(s.config.Repl.ReplicaOf, " "); ok {
 		p, _ := strconv.Atoi(port)
-		s.replicaOf(host, p)
+		s.owner.Do(func() { s.replicaOf(host, p) })
 	}
-	s.running.Add(1)
-	go func() { // CONFIG SET save may add save points later
-		defer s.running.Done()
-		s.saveLoop(s.stop)
-	}()
 	s.listeners.Accept(listeners)
 	s.mu.Unlock()
 	<-s.stop
@@ -312,6 +344,7 @@ func (s *Server) Close() error {
 	}
 	s.mu.Unlock()
 	s.listeners.Close() // and wait for the goroutines that accept
+	s.owner.Wait()      // from here on, Close alone touches what the owner did
 	s.replicaOf("", 0)  // stop following a master, if we were
 	s.repl.close()      // and end the WAITs
 	s.running.Wait()

@@ -64,7 +64,10 @@ func flush(c *client, args [][]byte) {
 		k.Log(args...) // even when already empty, as Redis does
 	})
 	if strings.EqualFold(string(args[0]), "flushall") {
-		c.server.saveAfterFlushall(c) // step 06's exercise 3
+		c.onOwner(func(c *client) {
+			c.server.waitForBackgroundSave()
+			c.server.saveAfterFlushall() // step 06's exercise 3
+		})
 	}
 	c.writer.SimpleString("OK")
 }

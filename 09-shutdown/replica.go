@@ -68,11 +68,10 @@ func (s *Server) masterLinkUp() bool {
 }
 
 // replicaOf makes the server a replica of host:port, or a master again when host is "".
-// Role changes run one at a time, as on Redis's one thread: two at once would each find no
-// link to end, each start one, and the link the server forgot would follow its master for ever.
+// It runs on the owner (or in Close, once the owner has ended): role changes run one at a
+// time, as on Redis's one thread. Two at once would each find no link to end, each start
+// one, and the link the server forgot would follow its master for ever.
 func (s *Server) replicaOf(host string, port int) {
-	s.roleChange.Lock()
-	defer s.roleChange.Unlock()
 	s.masterMu.Lock()
 	old := s.master
 	s.master = nil

@@ -194,6 +194,46 @@ func TestConcurrentReplicaofLeavesOneMasterLink(t *testing.T) {
 	})
 }
 
+// What a master's own commands ask of the replica's owner (FLUSHALL's save, with save points
+// set; SAVE; CONFIG SET) is posted, not waited for: the owner may be running a REPLICAOF,
+// which waits for that master's link to end. REPLICAOF NO ONE, sent while the replica
+// applies a stream of them, returns, and the replica serves on.
+func TestReplicaofWhileTheMasterAsksForSaves(t *testing.T) {
+	stream := strings.Repeat(cmd("FLUSHALL")+cmd("SET", "k", "v"), 200) + cmd("SAVE") + cmd("CONFIG", "SET", "save", "3600 1")
+	bothReplicas(t, func(t *testing.T, real bool) {
+		master := redistest.StartFakeMaster(t, redistest.Handshake+redistest.EmptyRDB+stream)
+		var replica string
+		if real {
+			replica = startRedisReplica(t, master.Addr, "--save", "3600 1")
+		} else {
+			replica = redistest.Start(t, newServer(t, Config{Bind: "127.0.0.1", MaxClients: 100,
+				RDB:  RDBConfig{Dir: t.TempDir(), FileName: "dump.rdb", SavePoints: []savePoint{{3600, 1}}},
+				Repl: ReplConfig{ReplicaOf: strings.Replace(master.Addr, ":", " ", 1), Timeout: 1}}))
+		}
+		nextPSYNC(t, master)
+		conn, err := net.Dial("tcp", replica)
+		require.NoError(t, err)
+		defer conn.Close()
+		in := bufio.NewReader(conn)
+		for deadline := time.Now().Add(hangGuard); ; { // the stream is being applied
+			io.WriteString(conn, cmd("EXISTS", "k"))
+			line, err := in.ReadString('\n')
+			require.NoError(t, err)
+			if line == ":1\r\n" {
+				break
+			}
+			require.True(t, time.Now().Before(deadline), "the replica applies none of the stream")
+			time.Sleep(pollEvery)
+		}
+		conn.SetReadDeadline(time.Now().Add(hangGuard))
+		io.WriteString(conn, cmd("REPLICAOF", "NO", "ONE"))
+		line, err := in.ReadString('\n')
+		require.NoError(t, err, "REPLICAOF NO ONE got no reply")
+		assert.Equal(t, "+OK\r\n", line)
+		assert.Equal(t, "PONG", redistest.Dial(t, replica).Do("PING").Str, "the replica still serves")
+	})
+}
+
 // silentMaster accepts replicas' connections, reads what they send, never answers, and
 // counts the connections still open.
 type silentMaster struct {

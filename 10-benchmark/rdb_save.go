@@ -122,16 +122,10 @@ func (s *Server) loadRDB() error {
 // server has one (a replica that has synced, a master that has had replicas), as Redis's
 // rdbPopulateSaveInfo: restarted from the dump, a replica asks its master only for what came
 // after. On a replica, the offset counts a command of the master's stream once it is applied,
-// after the keyspace has it: the snapshot begins between two (streamApply), unless it is the
-// command that asks for it (a FLUSHALL with save points: the dump then has the flush, and
-// replays it at most once more).
+// after the keyspace has it: the snapshot begins between two (streamApply).
 func (s *Server) snapshot() (*snapshot, int64) {
 	s.streamApply.Lock()
 	defer s.streamApply.Unlock()
-	return s.snapshotNow()
-}
-
-func (s *Server) snapshotNow() (*snapshot, int64) {
 	var sn *snapshot
 	s.store.Write(func(k *Keyspace) {
 		sn = k.store.beginSnapshot()
@@ -149,8 +143,6 @@ func (s *Server) snapshotNow() (*snapshot, int64) {
 // old file or the new one: write a temporary file, fsync it, rename it over the dump, fsync
 // the directory.
 func (s *Server) saveRDB(snapshot *snapshot, dirtyAtSnapshot int64) error {
-	s.writingRDB.Lock()
-	defer s.writingRDB.Unlock()
 	defer snapshot.end() // if the file could not be written
 	options := rdbOptions{compression: s.rdbCompression.Load(), checksum: s.config.RDB.Checksum,
 		replID: snapshot.history.replID, replOffset: snapshot.history.offset}
@@ -196,7 +188,8 @@ func writeFileSynced(path string, write func(f *os.File) error) error {
 	return f.Close()
 }
 
-// SAVE: write a snapshot now, and reply when it is on disk.
+// SAVE: write a snapshot now, and reply when it is on disk. It runs on the owner (command_table.go),
+// as Redis's SAVE runs on its one thread: no other save can start until it ends.
 func save(c *client, args [][]byte) {
 	s := c.server
 	s.saveMu.Lock()
@@ -231,7 +224,7 @@ func bgsave(c *client, args [][]byte) {
 }
 
 // startBackgroundSave takes a snapshot and writes it in a goroutine, unless a save is
-// already running.
+// already running. It runs on the owner: one save at a time, and one temporary file.
 func (s *Server) startBackgroundSave() bool {
 	s.saveMu.Lock()
 	if s.saving {
@@ -256,6 +249,17 @@ func (s *Server) startBackgroundSave() bool {
 		s.saveMu.Unlock()
 	}()
 	return true
+}
+
+// waitForBackgroundSave waits until no background save is running, so that a save the owner
+// makes now is not followed by the older snapshot of one still being written (Redis kills
+// that child instead). It runs on the owner: no save can start meanwhile.
+func (s *Server) waitForBackgroundSave() {
+	s.saveMu.Lock()
+	defer s.saveMu.Unlock()
+	for s.saving {
+		s.saveDone.Wait()
+	}
 }
 
 // LASTSAVE: the Unix time of the last successful save.
@@ -283,32 +287,12 @@ func (s *Server) savePointReached(now time.Time) bool {
 	return false
 }
 
-// saveLoop checks the save points once a second, as Redis's serverCron does, until stop.
-func (s *Server) saveLoop(stop <-chan struct{}) {
-	ticker := time.NewTicker(time.Second)
-	defer ticker.Stop()
-	for {
-		select {
-		case now := <-ticker.C:
-			if s.savePointReached(now) {
-				slog.Info("save point reached: saving")
-				s.startBackgroundSave()
-			}
-		case <-stop:
-			return
-		}
-	}
-}
-
 // Redis's FLUSHALL saves an (empty) snapshot when save points are set, so that the dump on
 // disk does not bring back the data after a restart.
-func (s *Server) saveAfterFlushall(c *client) {
+func (s *Server) saveAfterFlushall() {
 	if !s.hasSavePoints() {
 		return
 	}
-	begin := s.snapshot
-	if c.master != nil { // the master's FLUSHALL: applied under streamApply already
-		begin = s.snapshotNow
-	}
-	s.saveRDB(begin())
+	snapshot, dirty := s.snapshot()
+	s.saveRDB(snapshot, dirty)
 }

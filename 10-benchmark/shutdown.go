@@ -106,7 +106,14 @@ func (s *Server) runShutdown(flags int) {
 			}
 		}
 	}
-	if err := s.finishShutdown(flags); err != nil {
+	// The files are made final on the owner: no save or rewrite starts after the last one.
+	// Close, which stops the owner, runs here, not there.
+	var err error
+	if !s.owner.Do(func() { err = s.finishShutdown(flags) }) {
+		s.cancelShutdown(errShutdownFailed) // Close got there first
+		return
+	}
+	if err != nil {
 		slog.Warn("Errors trying to shut down the server. Check the logs for more information.")
 		s.cancelShutdown(errShutdownFailed)
 		return
@@ -136,12 +143,7 @@ func (s *Server) finishShutdown(flags int) error {
 	}
 	r.mu.Unlock()
 
-	// A background save still running would rename its older snapshot over the final one.
-	s.saveMu.Lock()
-	for s.saving {
-		s.saveDone.Wait()
-	}
-	s.saveMu.Unlock()
+	s.waitForBackgroundSave() // whose older snapshot would be renamed over the final one
 
 	if aof := s.aof.Load(); aof != nil {
 		slog.Info("Calling fsync() on the AOF file.")
