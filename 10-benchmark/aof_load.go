@@ -159,7 +159,7 @@ func (a *appendOnlyFile) load(srv *Server) error {
 	}
 	srv.store.loading = true
 	defer func() { srv.store.loading = false }()
-	loader := &client{server: srv, store: srv.store, writer: resp.NewWriter(io.Discard), authenticated: true}
+	loader := &client{server: srv, store: clientStore{Store: srv.store}, writer: resp.NewWriter(io.Discard), authenticated: true}
 	for i, f := range files {
 		if err := a.replay(loader, f.name, i == len(files)-1); err != nil {
 			return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,9 @@ func (c *client) execute(args [][]byte) {
 	}
 	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
 	start, errorsBefore := time.Now(), c.errorReplies
+	c.store.stripes = c.keyStripes(cmd, args)
 	cmd.Handler(c, args)
+	c.store.stripes = nil
 	stats := c.server.commandStats[cmd]
 	stats.Usec.Add(time.Since(start).Microseconds())
 	stats.Calls.Add(1)
@@ -99,6 +102,23 @@ func (c *client) execute(args [][]byte) {
 		// client's write that this command read. It leaves once the file holds all of it.
 		c.logged = aof.offset()
 	}
+}
+
+// keyStripes returns the stripes of the command's keys, in increasing order and each once:
+// the command locks those alone, and runs beside commands on other stripes. With no key, or
+// keys the command table cannot place (movable keys), it returns nil: the whole store.
+func (c *client) keyStripes(cmd *command, args [][]byte) []int {
+	first, last, step, ok := cmd.KeyRange(len(args))
+	if !ok {
+		return nil
+	}
+	stripes := c.stripes[:0]
+	for i := first; i <= last; i += step {
+		stripes = append(stripes, stripeOf(args[i]))
+	}
+	slices.Sort(stripes)
+	c.stripes = slices.Compact(stripes)
+	return c.stripes
 }
 
 // diskError is why write commands are refused, in Redis's words

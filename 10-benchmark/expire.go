@@ -55,19 +55,19 @@ func (s *Store) activeExpireCycle(budget time.Duration) int {
 // expireSample looks at up to expireSampleSize keys that have an expiry and deletes the
 // expired ones.
 func (s *Store) expireSample() (sampled, expired int) {
-	s.mu.Lock()
-	defer s.unlock()
-	now := time.Now().UnixMilli()
-	for key := range s.expires {
-		if sampled == expireSampleSize {
-			break
+	s.Write(func(k *Keyspace) {
+		now := time.Now().UnixMilli()
+		for key := range s.expires {
+			if sampled == expireSampleSize {
+				break
+			}
+			sampled++
+			if e, _ := s.lookup(key); now > e.expireAt {
+				k.expire(key) // deleting during range is allowed in Go
+				expired++
+			}
 		}
-		sampled++
-		if e, _ := s.lookup(key); now > e.expireAt {
-			s.expire(key) // deleting during range is allowed in Go
-			expired++
-		}
-	}
+	})
 	return sampled, expired
 }
 

@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"byoredis/shared/redistest"
 
@@ -17,8 +19,9 @@ import (
 
 // Writers on many keys at once, and commands on several keys that cross their paths (MSET,
 // RENAME, a shared counter): the append-only file, replayed, and a replica, fed the stream,
-// both end with exactly the master's keys, values and expiry times. Whatever lets writes run
-// side by side, the log must keep one order that reproduces the keyspace. make test runs it
+// both end with exactly the master's keys, values and expiry times. Writes to different
+// stripes run side by side (store.go), and the log must keep one order that reproduces the
+// keyspace: each key's writes in the order they happened. make test runs it
 // once (under -race); RUNS=100 go test -race -run ConcurrentWritersOneOrder repeats it.
 func TestConcurrentWritersOneOrder(t *testing.T) {
 	for run := range runsFromEnv(t) {
@@ -86,28 +89,112 @@ func runsFromEnv(t *testing.T) int {
 	return 1
 }
 
-// BenchmarkStoreWrites is the store's write path alone, no network: SETs of 16-byte values to
-// keys spread over the shards, from as many goroutines as -cpu gives. With -cpu 1,2 it shows
-// whether writes to different shards run side by side; with one writer at a time
-// (Store.writer) the second core cannot help:
+// BenchmarkStoreWrites is the store's write path alone, no network: SETs of 16-byte values,
+// each locking its key's stripe as execute has a SET do, from as many goroutines as -cpu
+// gives. With -cpu 1,2:
 //
 //	go test -run '^$' -bench StoreWrites -cpu 1,2 -count 3
+//
+// "apart" gives each goroutine keys of its own stripes: writes to different shards, which
+// take no lock another takes and touch no memory another writes. "across" has every goroutine
+// write keys of every stripe, as a server's clients do: there the cores hand the map's memory
+// back and forth (a cache line a core writes has to leave the other's cache), and that, not
+// the locks, is what a write costs on two cores.
 func BenchmarkStoreWrites(b *testing.B) {
-	s := NewStore()
 	keys := make([]string, 1<<16)
+	stripes := make([]int, len(keys))
 	for i := range keys {
 		keys[i] = fmt.Sprintf("key:%012d", i)
+		stripes[i] = stripeOf([]byte(keys[i]))
 	}
 	value := []byte(strings.Repeat("v", 16))
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		i := int(next.Add(1)) * 7919 // each goroutine starts elsewhere in the keys
-		for pb.Next() {
-			key := keys[i&(len(keys)-1)]
-			s.Write(func(k *Keyspace) { k.Set(key, entry{value: value}) })
-			i++
+	for _, apart := range []bool{true, false} {
+		name := map[bool]string{true: "apart", false: "across"}[apart]
+		b.Run(name, func(b *testing.B) {
+			s := NewStore()
+			procs := runtime.GOMAXPROCS(0)
+			var next atomic.Int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				g := int(next.Add(1) - 1)
+				var mine []int // this goroutine's keys
+				for i := range keys {
+					if !apart || stripes[i]%procs == g%procs {
+						mine = append(mine, i)
+					}
+				}
+				store := clientStore{Store: s, stripes: make([]int, 1)}
+				for i := g * 7919; pb.Next(); i++ { // each goroutine starts elsewhere in the keys
+					key := keys[mine[i%len(mine)]]
+					store.stripes[0] = stripes[mine[i%len(mine)]]
+					store.Write(func(k *Keyspace) { k.Set(key, entry{value: value}) })
+				}
+			})
+		})
+	}
+}
+
+// keyOnStripe returns a key of stripe want.
+func keyOnStripe(t *testing.T, want int) string {
+	for i := 0; ; i++ {
+		key := "k" + strconv.Itoa(i)
+		if stripeOf([]byte(key)) == want {
+			return key
 		}
+		require.Less(t, i, 1<<20)
+	}
+}
+
+// A command locks the stripes of the keys the command table finds in it, in increasing order
+// and each once; with no key, or keys the table cannot place, it locks the whole store.
+func TestKeyStripes(t *testing.T) {
+	k3, k5, k5too := keyOnStripe(t, 3), keyOnStripe(t, 5), keyOnStripe(t, 5)+"x"
+	for stripeOf([]byte(k5too)) != 5 {
+		k5too += "x"
+	}
+	c := &client{}
+	for _, tc := range []struct {
+		args []string
+		want []int
+	}{
+		{[]string{"GET", k5}, []int{5}},
+		{[]string{"MSET", k5, "1", k3, "2", k5too, "3"}, []int{3, 5}},
+		{[]string{"RENAME", k5, k3}, []int{3, 5}},
+		{[]string{"DEL", k5, k5too}, []int{5}},
+		{[]string{"FLUSHALL"}, nil},
+		{[]string{"KEYS", k3}, nil},
+	} {
+		args := make([][]byte, len(tc.args))
+		for i, a := range tc.args {
+			args[i] = []byte(a)
+		}
+		cmd, ok := lookupCommand(commands, args[0])
+		require.True(t, ok)
+		assert.Equal(t, tc.want, c.keyStripes(cmd, args), tc.args[0])
+	}
+}
+
+// A write holding one stripe does not hold up a write on another: the second ends while the
+// first still holds its stripe.
+func TestWritesOnOtherStripesRunBeside(t *testing.T) {
+	s := NewStore()
+	holding, release := make(chan struct{}), make(chan struct{})
+	go s.write([]int{3}, func(k *Keyspace) {
+		k.Set(keyOnStripe(t, 3), entry{value: []byte("1")})
+		close(holding)
+		<-release
 	})
+	<-holding
+	defer close(release)
+	done := make(chan struct{})
+	go func() {
+		s.write([]int{5}, func(k *Keyspace) { k.Set(keyOnStripe(t, 5), entry{value: []byte("2")}) })
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(hangGuard):
+		t.Fatal("a write on stripe 5 waited for one holding stripe 3")
+	}
 }

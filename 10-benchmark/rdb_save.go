@@ -165,7 +165,7 @@ func (s *Server) saveRDB(snapshot *snapshot, dirtyAtSnapshot int64) error {
 	// fails does not set it (rdbSave in rdb.c).
 	s.lastSave = time.Now()
 	s.bgsaveFailed.Store(false)
-	s.store.Write(func(k *Keyspace) { k.store.dirty -= dirtyAtSnapshot }) // changes made since the snapshot still count
+	s.store.dirty.Add(-dirtyAtSnapshot) // changes made since the snapshot still count
 	keys, _ := snapshot.size()
 	slog.Info("DB saved on disk", "keys", keys)
 	return nil

@@ -228,7 +228,7 @@ func (c *client) onOwner(job func(c *client)) {
 		c.server.owner.Do(func() { job(c) })
 		return
 	}
-	detached := &client{server: c.server, store: c.store, conn: c.conn, writer: resp.NewWriter(io.Discard), master: c.master, authenticated: true}
+	detached := &client{server: c.server, store: clientStore{Store: c.store.Store}, conn: c.conn, writer: resp.NewWriter(io.Discard), master: c.master, authenticated: true}
 	c.server.owner.Post(func() { job(detached) })
 }
 
@@ -395,9 +395,11 @@ const replyDrainTime = time.Second
 // client is one connection's state.
 type client struct {
 	server *Server
-	store  *Store
-	conn   net.Conn
-	reader *resp.Reader
+	store  clientStore // the keyspace, with the stripes of the running command's keys
+	// stripes is the room keyStripes reuses from command to command.
+	stripes []int
+	conn    net.Conn
+	reader  *resp.Reader
 	// readWhenReady reads from the socket with a buffer taken once bytes are there, or is nil
 	// (readready_unix.go).
 	readWhenReady func(resp.Buffers) (int, error)
@@ -438,7 +440,7 @@ func newClient(s *Server, conn net.Conn) *client {
 	counted := serverinfo.CountingConn{Conn: conn, Stats: &s.stats} // INFO's byte and system call counts
 	c := &client{
 		server: s,
-		store:  s.store,
+		store:  clientStore{Store: s.store},
 		conn:   counted,
 		id:     s.nextID.Add(1),
 

@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // Snapshots without fork. Redis forks for BGSAVE, an AOF rewrite and a replica's full sync:
@@ -30,12 +31,12 @@ var shardSeed = maphash.MakeSeed()
 
 func shardOf(key string) int { return int(maphash.String(shardSeed, key) & (shardCount - 1)) }
 
-// snapshot is the keyspace as it was when beginSnapshot ran. Its fields are guarded by the
-// store's lock: writers record before-images under the write lock, and the reader copies a
-// shard under the read lock (which keeps every writer out).
+// snapshot is the keyspace as it was when beginSnapshot ran. Its shard i is guarded by the
+// shard's stripe: writers record before-images with it locked for writing, and the reader
+// copies the shard with it locked for reading (which keeps every writer of the shard out).
 type snapshot struct {
 	store         *Store
-	next          int // the shards before it have been copied
+	next          atomic.Int32 // the shards before it have been copied
 	before        [shardCount]map[string]beforeImage
 	frozen        [shardCount]map[string]entry // shards replaced whole before they were copied
 	keys, expires int                          // at the beginning: RESIZEDB's hints
@@ -52,16 +53,16 @@ type beforeImage struct {
 // beginSnapshot starts a snapshot of the keyspace as it is now. Called with the store
 // write-locked; it takes no time at all.
 func (s *Store) beginSnapshot() *snapshot {
-	sn := &snapshot{store: s, keys: s.size(), expires: len(s.expires), dirty: s.dirty}
+	sn := &snapshot{store: s, keys: s.size(), expires: len(s.expires), dirty: s.dirty.Load()}
 	s.snapshots = append(s.snapshots, sn)
 	return sn
 }
 
-// beforeChange is called, with the store write-locked, before key (in shard i) changes: the
+// beforeChange is called, with shard i's stripe write-locked, before key (in it) changes: the
 // first change to it in a shard that a snapshot has yet to copy records what it held.
 func (s *Store) beforeChange(i int, key string) {
 	for _, sn := range s.snapshots {
-		if i < sn.next || sn.frozen[i] != nil {
+		if i < int(sn.next.Load()) || sn.frozen[i] != nil {
 			continue
 		}
 		if sn.before[i] == nil {
@@ -78,7 +79,7 @@ func (s *Store) beforeChange(i int, key string) {
 // new map: a snapshot keeps the old maps of the shards it has yet to copy.
 func (s *Store) beforeReplace() {
 	for _, sn := range s.snapshots {
-		for i := sn.next; i < shardCount; i++ {
+		for i := int(sn.next.Load()); i < shardCount; i++ {
 			if sn.frozen[i] == nil {
 				sn.frozen[i] = s.shards[i]
 			}
@@ -118,8 +119,9 @@ type keyEntry struct {
 // give the garbage collector a whole keyspace's worth of work per snapshot).
 func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 	s := sn.store
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	stripe := [1]int{stripeOfShard(i)}
+	s.lock(stripe[:], false)
+	defer s.unlock(stripe[:], false)
 	source := sn.frozen[i]
 	if source == nil {
 		source = s.shards[i]
@@ -135,7 +137,8 @@ func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 			buf = append(buf, keyEntry{key, b.e})
 		}
 	}
-	sn.before[i], sn.frozen[i], sn.next = nil, nil, i+1
+	sn.before[i], sn.frozen[i] = nil, nil
+	sn.next.Store(int32(i + 1))
 	return buf
 }
 
@@ -187,8 +190,8 @@ var snapshotReaders struct {
 // end stops the snapshot: writers no longer record anything for it.
 func (sn *snapshot) end() {
 	s := sn.store
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(nil, true)
+	defer s.unlock(nil, true)
 	if i := slices.Index(s.snapshots, sn); i >= 0 {
 		s.snapshots = slices.Delete(s.snapshots, i, i+1)
 	}

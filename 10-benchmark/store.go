@@ -1,10 +1,12 @@
 package main
 
 import (
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // entry is one key's value and, if it has one, the moment it expires.
@@ -19,44 +21,49 @@ type entry struct {
 // Store is the keyspace: every key and its value, shared by all clients.
 //
 // Every client runs in its own goroutine, so two clients may touch the keyspace at the same
-// moment, and a Go map must not be written while anything else reads or writes it. One
-// read-write mutex makes every command atomic: a command sees the keyspace before or after
-// another command, never halfway.
+// moment, and a Go map must not be written while anything else reads or writes it. Locks make
+// every command atomic: a command sees the keyspace before or after another command, never
+// halfway. A command whose keys the command table names locks only the stripes of their shards
+// (execute works them out), so that commands on other keys run at the same time; any other
+// command, and the server's own work on the whole keyspace, locks every stripe.
 type Store struct {
-	mu sync.RWMutex // guards the fields below, atomics and test seams aside (GUIDE.md: "Goroutines and locks")
+	// stripes guard the shards, each a run of shardCount/stripeCount of them (stripeOfShard). A
+	// command takes the stripes of its keys in increasing order (no two commands can each hold
+	// one the other waits for), for reading or writing (GUIDE.md: "Goroutines and locks").
+	stripes [stripeCount]stripe
 	// shards hold every key and its entry, each key in the shard its hash picks, so that a
-	// snapshot can copy the keyspace a shard at a time (snapshot.go).
+	// snapshot can copy the keyspace a shard at a time (snapshot.go). Each is guarded by its
+	// stripe; the fields after it, atomics and test seams aside, by every stripe: what reads
+	// them holds one at least, what changes them holds them all (or expiresMu, for expires).
 	shards [shardCount]map[string]entry
 	// snapshots are the snapshots being read: before a key changes, each may need to record
 	// what it held.
 	snapshots []*snapshot
 	// expires holds the keys that have an expiry: the set the active expiry cycle samples,
-	// so that it never wastes time looking at keys that cannot expire.
-	expires map[string]struct{}
+	// so that it never wastes time looking at keys that cannot expire. Commands on different
+	// stripes change it under expiresMu.
+	expiresMu sync.Mutex
+	expires   map[string]struct{}
 	// expiredKeys counts keys removed because they expired (INFO stats: expired_keys).
-	expiredKeys int64
-	// log, when the append-only file is on, records a change to the keyspace as the command
-	// that makes it. It is called with the store locked, so the file holds the changes in the
-	// order they happened.
-	log func(args [][]byte)
+	expiredKeys atomic.Int64
+	// log records a change to the keyspace as the command that makes it, for the append-only
+	// file and the replicas. It is called under logMu with the key's stripe locked: writes to
+	// different stripes take turns there, so the file and the stream have one order, and the
+	// writes to one key are in it in the order they happened.
+	logMu sync.Mutex
+	log   func(args [][]byte)
 	// loading is set while the append-only file is replayed at start: like Redis, the server
 	// then expires nothing, so that replaying gives the state the file describes.
 	loading bool
 	// dirty counts the changes since the last snapshot, for the save points.
-	dirty int64
+	dirty atomic.Int64
 
-	// keyspaceEvents is notify-keyspace-events: which events are published (notify.go).
-	// events collects them while a command runs; publish sends them once it is done, the
-	// store still locked, so that subscribers hear of changes in the order they happened and
+	// keyspaceEvents is notify-keyspace-events: which events are published (notify.go). A
+	// command's Keyspace collects them; publish sends them once it is done, its keys still
+	// locked, so that subscribers hear of changes to a key in the order they happened and
 	// after the change is logged.
 	keyspaceEvents atomic.Int32
-	events         []keyEvent
 	publish        func(events []keyEvent)
-
-	// writer is the keyspace a write command sees. There is one writer at a time, so one
-	// will do: a Keyspace made per command escapes to the heap (f may keep it, as far as the
-	// compiler can tell), an allocation per write.
-	writer Keyspace
 
 	// replica is set while the server follows a master (replica.go). A replica expires no
 	// key itself: its master sends a DEL when a key expires there. Until then a read finds an
@@ -110,6 +117,65 @@ func (s *Store) keys(yield func(key string) bool) {
 	}
 }
 
+// stripeCount is how many stripes lock the shards.
+const stripeCount = 64
+
+// stripe is one lock of the shards, with the Keyspace a write holding it sees: a Keyspace made
+// per command escapes to the heap (f may keep it, as far as the compiler can tell), an
+// allocation per write, and a pool costs a write more than the stripe's own. Each stripe has
+// cache lines of its own: stripes taken on different cores do not pass one back and forth.
+type stripe struct {
+	sync.RWMutex
+	writer Keyspace
+	_      [64 - (unsafe.Sizeof(sync.RWMutex{})+unsafe.Sizeof(Keyspace{}))%64]byte
+}
+
+// stripeOf is the stripe of a key's shard.
+func stripeOf(key []byte) int {
+	return stripeOfShard(int(maphash.Bytes(shardSeed, key) & (shardCount - 1)))
+}
+
+// stripeOfShard is the stripe of shard i. A stripe's shards are neighbours, so that the maps
+// made one after the other (NewStore, Flush) are mostly those of one stripe: two maps of
+// different stripes in one cache line would have two cores writing to it (a map write marks
+// its header).
+func stripeOfShard(i int) int { return i / (shardCount / stripeCount) }
+
+// lock locks the stripes given, in increasing order, or with none every stripe: the whole
+// store. unlock undoes it.
+func (s *Store) lock(stripes []int, write bool) {
+	if stripes == nil {
+		stripes = allStripes[:]
+	}
+	for _, i := range stripes {
+		if write {
+			s.stripes[i].Lock()
+		} else {
+			s.stripes[i].RLock()
+		}
+	}
+}
+
+func (s *Store) unlock(stripes []int, write bool) {
+	if stripes == nil {
+		stripes = allStripes[:]
+	}
+	for _, i := range stripes {
+		if write {
+			s.stripes[i].Unlock()
+		} else {
+			s.stripes[i].RUnlock()
+		}
+	}
+}
+
+var allStripes = func() (all [stripeCount]int) {
+	for i := range all {
+		all[i] = i
+	}
+	return all
+}()
+
 // Keyspace is the store as one command sees it: locked, and with one "now" for the whole
 // command, as Redis fixes the time when a command starts, so that a command never sees a key
 // alive at its start and gone at its end.
@@ -117,74 +183,92 @@ type Keyspace struct {
 	store    *Store
 	now      int64 // Unix milliseconds; 0 until Now is first called
 	writable bool
-	expired  []string // keys a reader found expired, for Read to delete afterwards
-	missed   []string // keys a reader looked up and did not find, for Read's keymiss events
+	expired  []string   // keys a reader found expired, for Read to delete afterwards
+	missed   []string   // keys a reader looked up and did not find, for Read's keymiss events
+	events   []keyEvent // the command's keyspace events, published when it is done
 }
 
-// Read runs f with the keyspace locked for reading; many readers may run at once. Expired
-// keys that f came across are deleted afterwards, under the write lock, so that a GET of an
-// expired key removes it just as it does in Redis; and the keymiss events of its lookups are
-// published then (Lookup).
-func (s *Store) Read(f func(k *Keyspace)) {
-	k := readers.Get().(*Keyspace)
+// Read runs f with the whole keyspace locked; Write too. A command's Read and Write lock the
+// stripes of its keys when it has them (clientStore).
+func (s *Store) Read(f func(k *Keyspace))  { s.read(nil, f) }
+func (s *Store) Write(f func(k *Keyspace)) { s.write(nil, f) }
+
+// clientStore is the store as a client's command uses it: with the stripes of the command's
+// keys, which execute sets while it runs, or nil.
+type clientStore struct {
+	*Store
+	stripes []int
+}
+
+func (c *clientStore) Read(f func(k *Keyspace))  { c.Store.read(c.stripes, f) }
+func (c *clientStore) Write(f func(k *Keyspace)) { c.Store.write(c.stripes, f) }
+
+// read runs f with the keyspace locked for reading: the stripes given (many readers may run
+// at once), or with none the whole store. Expired keys that f came across are deleted
+// afterwards, its stripes locked for writing, so that a GET of an expired key removes it just
+// as it does in Redis; and the keymiss events of its lookups are published then (Lookup).
+func (s *Store) read(stripes []int, f func(k *Keyspace)) {
+	k := keyspaces.Get().(*Keyspace)
 	*k = Keyspace{store: s}
 	defer func() {
 		*k = Keyspace{} // nothing kept alive by the pool
-		readers.Put(k)
+		keyspaces.Put(k)
 	}()
-	s.mu.RLock()
+	s.lock(stripes, false)
 	f(k)
-	s.mu.RUnlock()
+	s.unlock(stripes, false)
 	if len(k.expired) == 0 && len(k.missed) == 0 {
 		return
 	}
-	s.mu.Lock()
-	defer s.unlock()
+	s.lock(stripes, true)
+	defer s.unlock(stripes, true)
+	k.writable = true
 	for _, key := range k.expired {
 		// Between the two locks a writer may have replaced the key: check again.
 		if e, ok := s.lookup(key); ok && e.expireAt != 0 && k.Now() > e.expireAt {
-			s.expire(key)
+			k.expire(key)
 		}
 	}
 	for _, key := range k.missed { // after the expired events, as Redis sends them
-		s.notify(notifyKeyMiss, "keymiss", key)
+		k.Notify(notifyKeyMiss, "keymiss", key)
 	}
+	k.publish()
 }
 
-// readers are the Keyspaces of reads that have ended, for the next ones: a Keyspace made per
-// read escapes to the heap (f may keep it, as far as the compiler can tell), an allocation
-// per GET. Many reads run at once, so one per store (as for writes) will not do.
-var readers = sync.Pool{New: func() any { return new(Keyspace) }}
+// keyspaces are the Keyspaces of reads that have ended, for the next ones: a Keyspace made
+// per read escapes to the heap, an allocation per GET. Many reads of one stripe run at once,
+// so the stripe's own (as for writes) will not do.
+var keyspaces = sync.Pool{New: func() any { return new(Keyspace) }}
 
-// Write runs f with the keyspace locked for writing: f has it to itself.
-func (s *Store) Write(f func(k *Keyspace)) {
-	s.mu.Lock()
-	defer s.unlock()
-	s.writer = Keyspace{store: s, writable: true}
-	f(&s.writer)
+// write runs f with the keyspace locked for writing: the stripes given, or with none the
+// whole store. f has them to itself.
+func (s *Store) write(stripes []int, f func(k *Keyspace)) {
+	s.lock(stripes, true)
+	defer s.unlock(stripes, true)
+	k := &s.stripes[0].writer // the first stripe held: stripe 0 when they all are
+	if stripes != nil {
+		k = &s.stripes[stripes[0]].writer
+	}
+	*k = Keyspace{store: s, writable: true, events: k.events[:0]}
+	f(k)
+	k.publish()
+	clear(k.events) // nothing kept alive
 }
 
-// unlock publishes the keyspace events of what ran under the write lock, then unlocks.
-func (s *Store) unlock() {
-	if len(s.events) > 0 && s.publish != nil {
-		s.publish(s.events)
+// publish sends the command's keyspace events, its keys still locked.
+func (k *Keyspace) publish() {
+	if len(k.events) > 0 && k.store.publish != nil {
+		k.store.publish(k.events)
 	}
-	clear(s.events)
-	s.events = s.events[:0]
-	s.mu.Unlock()
 }
 
 // Notify records a keyspace event of the running command, if notify-keyspace-events asks
 // for its class: Redis's notifyKeyspaceEvent (src/notify.c), called where Redis calls it.
 func (k *Keyspace) Notify(class int32, event, key string) {
-	k.store.notify(class, event, key)
-}
-
-func (s *Store) notify(class int32, event, key string) {
-	if s.loading || s.keyspaceEvents.Load()&class == 0 {
+	if k.store.loading || k.store.keyspaceEvents.Load()&class == 0 {
 		return
 	}
-	s.events = append(s.events, keyEvent{event, key})
+	k.events = append(k.events, keyEvent{event, key})
 }
 
 // Now returns the command's time, in Unix milliseconds. The clock is read when a command
@@ -216,7 +300,7 @@ func (k *Keyspace) Get(key string) (entry, bool) {
 		// own (an allocation) in the usual case, k.Get(string(arg)) of a key that has not expired.
 		owned := strings.Clone(key)
 		if k.writable {
-			k.store.expire(owned)
+			k.expire(owned)
 		} else {
 			k.expired = append(k.expired, owned)
 		}
@@ -243,14 +327,24 @@ func (k *Keyspace) Lookup(key string) (entry, bool) {
 // Set stores an entry, replacing what the key held. Values are never changed in place:
 // a reply may still be writing the old slice.
 func (k *Keyspace) Set(key string, e entry) {
-	if _, exists := k.Get(key); !exists {
+	old, exists := k.Get(key)
+	if !exists {
 		k.Notify(notifyNew, "new", key)
 	}
 	k.store.put(key, e)
-	if e.expireAt != 0 {
-		k.store.expires[key] = struct{}{}
+	if e.expireAt != 0 || old.expireAt != 0 {
+		k.store.setExpires(key, e.expireAt != 0)
+	}
+}
+
+// setExpires adds key to expires, or removes it.
+func (s *Store) setExpires(key string, expires bool) {
+	s.expiresMu.Lock()
+	defer s.expiresMu.Unlock()
+	if expires {
+		s.expires[key] = struct{}{}
 	} else {
-		delete(k.store.expires, key)
+		delete(s.expires, key)
 	}
 }
 
@@ -268,20 +362,20 @@ func (s *Store) remove(key string) {
 	if len(s.snapshots) > 0 {
 		s.beforeChange(i, key)
 	}
+	if e, ok := s.shards[i][key]; ok && e.expireAt != 0 {
+		s.setExpires(key, false)
+	}
 	delete(s.shards[i], key)
-	delete(s.expires, key)
 }
 
 // expire removes a key whose time has come, and logs its deletion: the file must say that it
 // is gone, or a replay at another moment could bring it back (Redis's deleteExpiredKeyAndPropagate in
 // src/db.c writes a DEL).
-func (s *Store) expire(key string) {
-	s.remove(key)
-	s.expiredKeys++
-	s.notify(notifyExpired, "expired", key)
-	if s.log != nil {
-		s.log([][]byte{[]byte("DEL"), []byte(key)})
-	}
+func (k *Keyspace) expire(key string) {
+	k.store.remove(key)
+	k.store.expiredKeys.Add(1)
+	k.Notify(notifyExpired, "expired", key)
+	k.store.logChange([][]byte{[]byte("DEL"), []byte(key)})
 }
 
 // Log records a change made by the running command (see Store.log). Most commands log
@@ -291,18 +385,20 @@ func (k *Keyspace) Log(args ...[]byte) {
 	if k.store.loading {
 		return
 	}
-	k.store.dirty++ // every logged command is a change, for the save points
-	if k.store.log != nil {
-		k.store.log(args)
+	k.store.dirty.Add(1) // every logged command is a change, for the save points
+	k.store.logChange(args)
+}
+
+func (s *Store) logChange(args [][]byte) {
+	if s.log != nil {
+		s.logMu.Lock()
+		s.log(args)
+		s.logMu.Unlock()
 	}
 }
 
 // changes returns how many changes were made since the last snapshot.
-func (s *Store) changes() int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.dirty
-}
+func (s *Store) changes() int64 { return s.dirty.Load() }
 
 // replaceWith swaps in a whole keyspace, read from a file by load. The keys go straight
 // into their shards, made large enough at once when the file says how many keys it has.
@@ -312,8 +408,8 @@ func (s *Store) replaceWith(load func(keys keyspaceLoader) error) error {
 	if err := load(loaded); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.lock(nil, true)
+	defer s.unlock(nil, true)
 	s.beforeReplace()
 	s.shards, s.expires = loaded.shards, loaded.expires
 	return nil
@@ -358,23 +454,19 @@ func (k *Keyspace) Flush() {
 // Len returns how many keys there are. Like Redis's DBSIZE it counts expired keys that have
 // not been removed yet.
 func (s *Store) Len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.lock(nil, false)
+	defer s.unlock(nil, false)
 	return s.size()
 }
 
 // expiredKeyCount is how many keys expired, passively or actively (INFO stats).
-func (s *Store) expiredKeyCount() int64 {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.expiredKeys
-}
+func (s *Store) expiredKeyCount() int64 { return s.expiredKeys.Load() }
 
 // keyspaceStats is what INFO keyspace reports: keys, keys with an expiry, and their average
 // remaining time to live in milliseconds.
 func (s *Store) keyspaceStats() (keys, expires, avgTTL int64) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.lock(nil, false)
+	defer s.unlock(nil, false)
 	now := time.Now().UnixMilli()
 	var total int64
 	for key := range s.expires {

@@ -36,6 +36,21 @@ type Spec struct {
 // Is reports whether the command has every flag of f.
 func (s *Spec) Is(f Flag) bool { return s.Flags&f == f }
 
+// KeyRange says where a call's keys are, from the legacy key range, as Redis's
+// getKeysUsingLegacyRangeSpec reads it: args[first], args[first+step], ... up to args[last],
+// for a call of argc arguments (the name included). ok is false when the command has no key,
+// or keys the range does not tell (movable keys).
+func (s *Spec) KeyRange(argc int) (first, last, step int, ok bool) {
+	if s.firstKey == 0 || s.Is(MovableKeys) {
+		return 0, 0, 0, false
+	}
+	last = s.lastKey
+	if last < 0 {
+		last += argc
+	}
+	return s.firstKey, min(last, argc-1), s.keyStep, true
+}
+
 // ArityAllows reports whether a call with n arguments, the name included, has the number of
 // arguments the command takes.
 func (s *Spec) ArityAllows(n int) bool {

@@ -138,3 +138,27 @@ func TestInfoAndDocsOfNamesNotThere(t *testing.T) {
 	assert.Equal(t, "*0\r\n", reply(2, func(w *resp.Writer) { table.Docs(w, [][]byte{[]byte("nosuch")}) }))
 	assert.True(t, strings.HasPrefix(reply(2, func(w *resp.Writer) { table.Info(w, [][]byte{[]byte("GET")}) }), "*1\r\n*10\r\n$3\r\nget\r\n"))
 }
+
+// KeyRange finds the keys real Redis finds in the same calls (COMMAND GETKEYS), and none in a
+// command that has none.
+func TestKeyRangeFindsRedisKeys(t *testing.T) {
+	calls := [][]string{{"GET", "k"}, {"SET", "k", "v", "EX", "10"}, {"MSET", "a", "1", "b", "2"}, {"DEL", "a", "b", "c"},
+		{"RENAME", "a", "b"}, {"COPY", "a", "b", "REPLACE"}, {"MGET", "a", "b", "c"}, {"GETEX", "k", "PERSIST"},
+		{"EXPIRE", "k", "10"}, {"MSETNX", "a", "1", "b", "2"}, {"APPEND", "k", "v"}, {"EXISTS", "a", "b"}}
+	var exchanges []redistest.Exchange
+	for _, call := range calls {
+		first, last, step, ok := Lookup(call[0]).KeyRange(len(call))
+		require.True(t, ok, call[0])
+		var keys []string
+		for i := first; i <= last; i += step {
+			keys = append(keys, call[i])
+		}
+		exchanges = append(exchanges, redistest.Exchange{Send: resp.Command(append([]string{"COMMAND", "GETKEYS"}, call...)...),
+			Want: []string{resp.Command(keys...)}})
+	}
+	for _, name := range []string{"ping", "flushall", "dbsize", "keys"} {
+		_, _, _, ok := Lookup(name).KeyRange(2)
+		assert.False(t, ok, name)
+	}
+	redistest.RunExchanges(t, redistest.StartRedis(t), exchanges)
+}
