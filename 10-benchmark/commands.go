@@ -109,7 +109,7 @@ func (c *client) execute(args [][]byte) {
 // keys the command table cannot place (movable keys), it returns nil: the whole store.
 func (c *client) keyStripes(cmd *command, args [][]byte) []int {
 	first, last, step, ok := cmd.KeyRange(len(args))
-	if !ok {
+	if !ok || first > last {
 		return nil
 	}
 	stripes := c.stripes[:0]

@@ -122,8 +122,8 @@ const stripeCount = 64
 
 // stripe is one lock of the shards, with the Keyspace a write holding it sees: a Keyspace made
 // per command escapes to the heap (f may keep it, as far as the compiler can tell), an
-// allocation per write, and a pool costs a write more than the stripe's own. Each stripe has
-// cache lines of its own: stripes taken on different cores do not pass one back and forth.
+// allocation per write. Each stripe has cache lines of its own: stripes taken on different
+// cores do not pass one back and forth.
 type stripe struct {
 	sync.RWMutex
 	writer Keyspace
@@ -208,11 +208,11 @@ func (c *clientStore) Write(f func(k *Keyspace)) { c.Store.write(c.stripes, f) }
 // afterwards, its stripes locked for writing, so that a GET of an expired key removes it just
 // as it does in Redis; and the keymiss events of its lookups are published then (Lookup).
 func (s *Store) read(stripes []int, f func(k *Keyspace)) {
-	k := keyspaces.Get().(*Keyspace)
+	k := readers.Get().(*Keyspace)
 	*k = Keyspace{store: s}
 	defer func() {
 		*k = Keyspace{} // nothing kept alive by the pool
-		keyspaces.Put(k)
+		readers.Put(k)
 	}()
 	s.lock(stripes, false)
 	f(k)
@@ -235,10 +235,10 @@ func (s *Store) read(stripes []int, f func(k *Keyspace)) {
 	k.publish()
 }
 
-// keyspaces are the Keyspaces of reads that have ended, for the next ones: a Keyspace made
-// per read escapes to the heap, an allocation per GET. Many reads of one stripe run at once,
-// so the stripe's own (as for writes) will not do.
-var keyspaces = sync.Pool{New: func() any { return new(Keyspace) }}
+// readers are the Keyspaces of reads that have ended, for the next ones: a Keyspace made per
+// read escapes to the heap (f may keep it, as far as the compiler can tell), an allocation
+// per GET. Many reads of a stripe run at once, so one per stripe (as for writes) will not do.
+var readers = sync.Pool{New: func() any { return new(Keyspace) }}
 
 // write runs f with the keyspace locked for writing: the stripes given, or with none the
 // whole store. f has them to itself.
