@@ -179,9 +179,10 @@ func TestKeyStripes(t *testing.T) {
 // first still holds its stripe.
 func TestWritesOnOtherStripesRunBeside(t *testing.T) {
 	s := NewStore()
+	k3, k5 := keyOnStripe(t, 3), keyOnStripe(t, 5)
 	holding, release := make(chan struct{}), make(chan struct{})
 	go s.write([]int{3}, func(k *Keyspace) {
-		k.Set(keyOnStripe(t, 3), entry{value: []byte("1")})
+		k.Set(k3, entry{value: []byte("1")})
 		close(holding)
 		<-release
 	})
@@ -189,7 +190,7 @@ func TestWritesOnOtherStripesRunBeside(t *testing.T) {
 	defer close(release)
 	done := make(chan struct{})
 	go func() {
-		s.write([]int{5}, func(k *Keyspace) { k.Set(keyOnStripe(t, 5), entry{value: []byte("2")}) })
+		s.write([]int{5}, func(k *Keyspace) { k.Set(k5, entry{value: []byte("2")}) })
 		close(done)
 	}()
 	select {

@@ -1,6 +1,7 @@
 package owner
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -23,7 +24,7 @@ func TestJobsRunOneAtATime(t *testing.T) {
 				require.True(t, l.Do(func() {
 					running++
 					most = max(most, running)
-					time.Sleep(time.Microsecond) // a window for an overlap to show
+					runtime.Gosched() // a window for an overlap to show
 					total++
 					running--
 				}))
