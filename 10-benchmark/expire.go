@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"sync/atomic"
 	"time"
 )
@@ -19,8 +20,7 @@ import (
 // This server does the same, with two differences. Redis walks its hash table from a saved
 // cursor; Go's map iteration already starts at a random position, so ranging over the first
 // 20 keys is a random sample. And Redis runs the cycle on its only thread, so clients wait
-// while it runs; here it takes the lock for one sample at a time, and clients' commands run
-// between samples.
+// while it runs; here it locks one stripe at a time, and clients' commands run meanwhile.
 const (
 	expireSampleSize    = 20 // ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP
 	expireAcceptedStale = 10 // percent: stop when no more of a sample had expired
@@ -53,21 +53,28 @@ func (s *Store) activeExpireCycle(budget time.Duration) int {
 }
 
 // expireSample looks at up to expireSampleSize keys that have an expiry and deletes the
-// expired ones.
+// expired ones. It takes them from the shards' expiry maps, stripe after stripe from a random
+// one, each stripe locked in turn: the keys without an expiry are never looked at.
 func (s *Store) expireSample() (sampled, expired int) {
-	s.Write(func(k *Keyspace) {
-		now := time.Now().UnixMilli()
-		for key := range s.expires {
-			if sampled == expireSampleSize {
-				break
+	first := rand.IntN(stripeCount)
+	for n := 0; n < stripeCount && sampled < expireSampleSize; n++ {
+		stripe := (first + n) % stripeCount
+		s.write([]int{stripe}, func(k *Keyspace) {
+			now := time.Now().UnixMilli()
+			for i := stripe * stripeShards; i < (stripe+1)*stripeShards; i++ {
+				for key, expireAt := range s.shards[i].expires {
+					if sampled == expireSampleSize {
+						return
+					}
+					sampled++
+					if now > expireAt {
+						k.expire(key) // deleting during range is allowed in Go
+						expired++
+					}
+				}
 			}
-			sampled++
-			if e, _ := s.lookup(key); now > e.expireAt {
-				k.expire(key) // deleting during range is allowed in Go
-				expired++
-			}
-		}
-	})
+		})
+	}
 	return sampled, expired
 }
 

@@ -135,6 +135,31 @@ func TestInfoKeyspaceCountsExpires(t *testing.T) {
 	}, oneDatabase...)
 }
 
+// The keys with an expiry are kept apart from the values, as Redis keeps db->expires beside
+// db->dict: every command that gives, moves or takes away an expiry keeps the two in step,
+// and INFO keyspace counts the first.
+func TestExpiresFollowEveryChange(t *testing.T) {
+	avgTTL := regexp.MustCompile(`(?s)^\$\d+(\r\n.*avg_ttl=)\d+`)
+	mask := func(r string) string { return avgTTL.ReplaceAllString(r, "$$N${1}N") }
+	counts := func(send string, replies []string, keys, expires int) redistest.Exchange {
+		info := fmt.Sprintf("$N\r\n# Keyspace\r\ndb0:keys=%d,expires=%d,avg_ttl=N", keys, expires)
+		return redistest.Exchange{Send: send + cmd("INFO", "keyspace"), Normalize: mask,
+			Want:  append(replies, info+"\r\n\r\n"),
+			Since: map[string][]string{"7.4": append(replies, info+",subexpiry=0\r\n\r\n")}}
+	}
+	redistest.Differential(t, startServer(t), []redistest.Exchange{
+		counts(cmd("SET", "a", "1", "EX", "100")+cmd("SET", "b", "2"), []string{"+OK\r\n", "+OK\r\n"}, 2, 1),
+		counts(cmd("EXPIRE", "b", "100")+cmd("PERSIST", "a"), []string{":1\r\n", ":1\r\n"}, 2, 1),
+		counts(cmd("RENAME", "b", "c"), []string{"+OK\r\n"}, 2, 1),
+		counts(cmd("SET", "c", "3", "KEEPTTL")+cmd("INCR", "c"), []string{"+OK\r\n", ":4\r\n"}, 2, 1),
+		counts(cmd("COPY", "c", "d"), []string{":1\r\n"}, 3, 2),
+		counts(cmd("SET", "c", "5")+cmd("GETEX", "d", "PERSIST"), []string{"+OK\r\n", "$1\r\n4\r\n"}, 3, 0),
+		counts(cmd("SETEX", "e", "100", "v")+cmd("GETSET", "a", "6"), []string{"+OK\r\n", "$1\r\n1\r\n"}, 4, 1),
+		counts(cmd("DEL", "e"), []string{":1\r\n"}, 3, 0),
+		counts(cmd("PSETEX", "f", "100000", "v")+cmd("FLUSHALL")+cmd("SET", "g", "v"), []string{"+OK\r\n", "+OK\r\n", "+OK\r\n"}, 1, 0),
+	}, oneDatabase...)
+}
+
 // pipeClient talks to a server over net.Pipe, an in-memory connection, so that a test can
 // run inside a synctest bubble, where time is fake and moves only when every goroutine waits.
 type pipeClient struct {

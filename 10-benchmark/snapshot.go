@@ -38,10 +38,10 @@ type snapshot struct {
 	store         *Store
 	next          atomic.Int32 // the shards before it have been copied
 	before        [shardCount]map[string]beforeImage
-	frozen        [shardCount]map[string]entry // shards replaced whole before they were copied
-	keys, expires int                          // at the beginning: RESIZEDB's hints
-	dirty         int64                        // the changes since the last save, at the beginning
-	history       dumpHistory                  // the replication history and offset, if any (Server.snapshot)
+	frozen        [shardCount]shard // shards replaced whole before they were copied
+	keys, expires int               // at the beginning: RESIZEDB's hints
+	dirty         int64             // the changes since the last save, at the beginning
+	history       dumpHistory       // the replication history and offset, if any (Server.snapshot)
 }
 
 // beforeImage is what a key held when the snapshot began: an entry, or nothing.
@@ -53,7 +53,8 @@ type beforeImage struct {
 // beginSnapshot starts a snapshot of the keyspace as it is now. Called with the store
 // write-locked; it takes no time at all.
 func (s *Store) beginSnapshot() *snapshot {
-	sn := &snapshot{store: s, keys: s.size(), expires: len(s.expires), dirty: s.dirty.Load()}
+	keys, expires := s.size()
+	sn := &snapshot{store: s, keys: keys, expires: expires, dirty: s.dirty.Load()}
 	s.snapshots = append(s.snapshots, sn)
 	return sn
 }
@@ -62,14 +63,14 @@ func (s *Store) beginSnapshot() *snapshot {
 // first change to it in a shard that a snapshot has yet to copy records what it held.
 func (s *Store) beforeChange(i int, key string) {
 	for _, sn := range s.snapshots {
-		if i < int(sn.next.Load()) || sn.frozen[i] != nil {
+		if i < int(sn.next.Load()) || sn.frozen[i].values != nil {
 			continue
 		}
 		if sn.before[i] == nil {
 			sn.before[i] = map[string]beforeImage{}
 		}
 		if _, recorded := sn.before[i][key]; !recorded {
-			e, ok := s.shards[i][key]
+			e, ok := s.shards[i].lookup(key)
 			sn.before[i][key] = beforeImage{e, ok}
 		}
 	}
@@ -80,7 +81,7 @@ func (s *Store) beforeChange(i int, key string) {
 func (s *Store) beforeReplace() {
 	for _, sn := range s.snapshots {
 		for i := int(sn.next.Load()); i < shardCount; i++ {
-			if sn.frozen[i] == nil {
+			if sn.frozen[i].values == nil {
 				sn.frozen[i] = s.shards[i]
 			}
 		}
@@ -122,14 +123,14 @@ func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 	stripe := [1]int{stripeOfShard(i)}
 	s.lock(stripe[:], false)
 	defer s.unlock(stripe[:], false)
-	source := sn.frozen[i]
-	if source == nil {
-		source = s.shards[i]
+	source := &sn.frozen[i]
+	if source.values == nil {
+		source = &s.shards[i]
 	}
 	before := sn.before[i]
-	for key, e := range source {
+	for key, value := range source.values {
 		if _, changed := before[key]; !changed {
-			buf = append(buf, keyEntry{key, e})
+			buf = append(buf, keyEntry{key, entry{valueBytes(value), source.expires[key]}})
 		}
 	}
 	for key, b := range before {
@@ -137,7 +138,7 @@ func (sn *snapshot) copyShard(i int, buf []keyEntry) []keyEntry {
 			buf = append(buf, keyEntry{key, b.e})
 		}
 	}
-	sn.before[i], sn.frozen[i] = nil, nil
+	sn.before[i], sn.frozen[i] = nil, shard{}
 	sn.next.Store(int32(i + 1))
 	return buf
 }

@@ -24,8 +24,8 @@ import (
 func contents(s *Store) map[string]entry {
 	all := map[string]entry{}
 	for _, shard := range s.shards {
-		for key, e := range shard {
-			all[key] = e
+		for key := range shard.values {
+			all[key], _ = shard.lookup(key)
 		}
 	}
 	return all

@@ -9,7 +9,7 @@ import (
 	"unsafe"
 )
 
-// entry is one key's value and, if it has one, the moment it expires.
+// entry is one key's value and, if it has one, the moment it expires, as a command sees them.
 type entry struct {
 	value []byte
 	// expireAt is the Unix time in milliseconds after which the key no longer exists; 0
@@ -17,6 +17,27 @@ type entry struct {
 	// moment survives being written to disk or sent to a replica and read back later.
 	expireAt int64
 }
+
+// shard is a part of the keyspace, as the store keeps it: not an entry per key, but the values
+// in one map and the expiry times of the keys that have one in another, as Redis keeps two
+// dicts, db->dict and db->expires (src/server.h). A map's slot holds its key and value side by
+// side: a string key and an entry take 48 bytes, a string key and a string 32, and most keys
+// have no expiry. With 16-byte values that is a sixth of a key's memory.
+type shard struct {
+	values  map[string]string
+	expires map[string]int64
+}
+
+func newShard(keys int) shard {
+	return shard{values: make(map[string]string, keys), expires: map[string]int64{}}
+}
+
+// A value is kept as a string: the same bytes as the []byte a command gives and gets, seen
+// through a smaller header (16 bytes where a slice takes 24). Neither view is ever written
+// through: a value is never changed in place (Set stores a new one), and the bytes a command
+// stores are its argument's own (resp.Reader gives every argument a buffer of its own).
+func valueString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+func valueBytes(s string) []byte  { return unsafe.Slice(unsafe.StringData(s), len(s)) }
 
 // Store is the keyspace: every key and its value, shared by all clients.
 //
@@ -34,16 +55,11 @@ type Store struct {
 	// shards hold every key and its entry, each key in the shard its hash picks, so that a
 	// snapshot can copy the keyspace a shard at a time (snapshot.go). Each is guarded by its
 	// stripe; the fields after it, atomics and test seams aside, by every stripe: what reads
-	// them holds one at least, what changes them holds them all (or expiresMu, for expires).
-	shards [shardCount]map[string]entry
+	// them holds one at least, what changes them holds them all.
+	shards [shardCount]shard
 	// snapshots are the snapshots being read: before a key changes, each may need to record
 	// what it held.
 	snapshots []*snapshot
-	// expires holds the keys that have an expiry: the set the active expiry cycle samples,
-	// so that it never wastes time looking at keys that cannot expire. Commands on different
-	// stripes change it under expiresMu.
-	expiresMu sync.Mutex
-	expires   map[string]struct{}
 	// expiredKeys counts keys removed because they expired (INFO stats: expired_keys).
 	expiredKeys atomic.Int64
 	// log records a change to the keyspace as the command that makes it, for the append-only
@@ -75,17 +91,24 @@ func (s *Store) setReplica(on bool) { s.replica.Store(on) }
 
 // NewStore returns an empty keyspace.
 func NewStore() *Store {
-	s := &Store{expires: map[string]struct{}{}}
+	s := &Store{}
 	for i := range s.shards {
-		s.shards[i] = map[string]entry{}
+		s.shards[i] = newShard(0)
 	}
 	return s
 }
 
 // lookup returns a key's entry, expired or not.
 func (s *Store) lookup(key string) (entry, bool) {
-	e, ok := s.shards[shardOf(key)][key]
-	return e, ok
+	return s.shards[shardOf(key)].lookup(key)
+}
+
+func (sh *shard) lookup(key string) (entry, bool) {
+	value, ok := sh.values[key]
+	if !ok {
+		return entry{}, false
+	}
+	return entry{valueBytes(value), sh.expires[key]}, true
 }
 
 // put stores a key's entry; the store is write-locked.
@@ -94,22 +117,31 @@ func (s *Store) put(key string, e entry) {
 	if len(s.snapshots) > 0 {
 		s.beforeChange(i, key)
 	}
-	s.shards[i][key] = e
+	s.shards[i].put(key, e)
 }
 
-// size is how many keys there are, expired or not.
-func (s *Store) size() int {
-	n := 0
-	for _, shard := range s.shards {
-		n += len(shard)
+func (sh *shard) put(key string, e entry) {
+	sh.values[key] = valueString(e.value)
+	if e.expireAt != 0 {
+		sh.expires[key] = e.expireAt
+	} else {
+		delete(sh.expires, key) // costs nothing when the shard has no expiry at all
 	}
-	return n
+}
+
+// size is how many keys there are, expired or not, and how many of them have an expiry.
+func (s *Store) size() (keys, expires int) {
+	for _, shard := range s.shards {
+		keys += len(shard.values)
+		expires += len(shard.expires)
+	}
+	return keys, expires
 }
 
 // keys calls yield with every key, expired or not, until it returns false.
 func (s *Store) keys(yield func(key string) bool) {
 	for _, shard := range s.shards {
-		for key := range shard {
+		for key := range shard.values {
 			if !yield(key) {
 				return
 			}
@@ -139,7 +171,10 @@ func stripeOf(key []byte) int {
 // made one after the other (NewStore, Flush) are mostly those of one stripe: two maps of
 // different stripes in one cache line would have two cores writing to it (a map write marks
 // its header).
-func stripeOfShard(i int) int { return i / (shardCount / stripeCount) }
+func stripeOfShard(i int) int { return i / stripeShards }
+
+// stripeShards is how many shards a stripe locks.
+const stripeShards = shardCount / stripeCount
 
 // lock locks the stripes given, in increasing order, or with none every stripe: the whole
 // store. unlock undoes it.
@@ -327,25 +362,10 @@ func (k *Keyspace) Lookup(key string) (entry, bool) {
 // Set stores an entry, replacing what the key held. Values are never changed in place:
 // a reply may still be writing the old slice.
 func (k *Keyspace) Set(key string, e entry) {
-	old, exists := k.Get(key)
-	if !exists {
+	if _, exists := k.Get(key); !exists {
 		k.Notify(notifyNew, "new", key)
 	}
 	k.store.put(key, e)
-	if e.expireAt != 0 || old.expireAt != 0 {
-		k.store.setExpires(key, e.expireAt != 0)
-	}
-}
-
-// setExpires adds key to expires, or removes it.
-func (s *Store) setExpires(key string, expires bool) {
-	s.expiresMu.Lock()
-	defer s.expiresMu.Unlock()
-	if expires {
-		s.expires[key] = struct{}{}
-	} else {
-		delete(s.expires, key)
-	}
 }
 
 // Delete removes a key and reports whether it existed (an expired key did not).
@@ -362,10 +382,8 @@ func (s *Store) remove(key string) {
 	if len(s.snapshots) > 0 {
 		s.beforeChange(i, key)
 	}
-	if e, ok := s.shards[i][key]; ok && e.expireAt != 0 {
-		s.setExpires(key, false)
-	}
-	delete(s.shards[i], key)
+	delete(s.shards[i].values, key)
+	delete(s.shards[i].expires, key)
 }
 
 // expire removes a key whose time has come, and logs its deletion: the file must say that it
@@ -403,7 +421,7 @@ func (s *Store) changes() int64 { return s.dirty.Load() }
 // replaceWith swaps in a whole keyspace, read from a file by load. The keys go straight
 // into their shards, made large enough at once when the file says how many keys it has.
 func (s *Store) replaceWith(load func(keys keyspaceLoader) error) error {
-	loaded := &shardLoader{expires: map[string]struct{}{}}
+	loaded := &shardLoader{}
 	loaded.resize(0)
 	if err := load(loaded); err != nil {
 		return err
@@ -411,30 +429,24 @@ func (s *Store) replaceWith(load func(keys keyspaceLoader) error) error {
 	s.lock(nil, true)
 	defer s.unlock(nil, true)
 	s.beforeReplace()
-	s.shards, s.expires = loaded.shards, loaded.expires
+	s.shards = loaded.shards
 	return nil
 }
 
 // shardLoader is a keyspace being loaded.
 type shardLoader struct {
-	shards  [shardCount]map[string]entry
-	expires map[string]struct{}
+	shards [shardCount]shard
 }
 
 func (l *shardLoader) resize(keys int) {
 	for i := range l.shards {
-		if len(l.shards[i]) == 0 {
-			l.shards[i] = make(map[string]entry, keys/shardCount+keys/shardCount/8)
+		if len(l.shards[i].values) == 0 {
+			l.shards[i] = newShard(keys/shardCount + keys/shardCount/8)
 		}
 	}
 }
 
-func (l *shardLoader) put(key string, e entry) {
-	l.shards[shardOf(key)][key] = e
-	if e.expireAt != 0 {
-		l.expires[key] = struct{}{}
-	}
-}
+func (l *shardLoader) put(key string, e entry) { l.shards[shardOf(key)].put(key, e) }
 
 // AlreadyExpired reports whether an expiry time given to a key has passed already, in which
 // case the key is deleted instead. While loading, nothing expires.
@@ -446,9 +458,8 @@ func (k *Keyspace) AlreadyExpired(expireAt int64) bool {
 func (k *Keyspace) Flush() {
 	k.store.beforeReplace()
 	for i := range k.store.shards {
-		k.store.shards[i] = map[string]entry{}
+		k.store.shards[i] = newShard(0)
 	}
-	k.store.expires = map[string]struct{}{}
 }
 
 // Len returns how many keys there are. Like Redis's DBSIZE it counts expired keys that have
@@ -456,7 +467,8 @@ func (k *Keyspace) Flush() {
 func (s *Store) Len() int {
 	s.lock(nil, false)
 	defer s.unlock(nil, false)
-	return s.size()
+	keys, _ := s.size()
+	return keys
 }
 
 // expiredKeyCount is how many keys expired, passively or actively (INFO stats).
@@ -469,12 +481,14 @@ func (s *Store) keyspaceStats() (keys, expires, avgTTL int64) {
 	defer s.unlock(nil, false)
 	now := time.Now().UnixMilli()
 	var total int64
-	for key := range s.expires {
-		e, _ := s.lookup(key)
-		total += max(e.expireAt-now, 0)
+	for _, shard := range s.shards {
+		for _, expireAt := range shard.expires {
+			total += max(expireAt-now, 0)
+		}
 	}
-	if len(s.expires) > 0 {
-		avgTTL = total / int64(len(s.expires))
+	keyCount, expireCount := s.size()
+	if expireCount > 0 {
+		avgTTL = total / int64(expireCount)
 	}
-	return int64(s.size()), int64(len(s.expires)), avgTTL
+	return int64(keyCount), int64(expireCount), avgTTL
 }
