@@ -67,14 +67,6 @@ func (c *client) execute(args [][]byte) {
 		c.writer.Error("ERR Can't execute '" + cmd.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		return
 	}
-	// A shutdown holds writes (shutdown.go); one that stops the server drops them.
-	if cmd.Is(commandtable.Write) {
-		if !c.server.startWrite() {
-			c.closing = true
-			return
-		}
-		defer c.server.writeDone()
-	}
 	// With a password set, a client that has not given it may run only what lets it give it
 	// (AUTH, HELLO) or leave (QUIT, RESET): the commands flagged no_auth.
 	if !c.authenticated && *c.server.requirePass.Load() != "" && !cmd.Is(commandtable.NoAuth) {
@@ -82,11 +74,30 @@ func (c *client) execute(args [][]byte) {
 		c.writer.Error("NOAUTH Authentication required.")
 		return
 	}
+	stripes := c.keyStripes(cmd, args)
+	if !c.batch.covers(stripes) {
+		c.endBatch()
+		// A shutdown holds writes (shutdown.go); one that stops the server drops them.
+		if cmd.Is(commandtable.Write) {
+			if !c.server.startWrite() {
+				c.closing = true
+				return
+			}
+			if c.canBatch(stripes) {
+				c.startBatch(stripes) // the batch keeps the write's hold on shutdown
+			} else {
+				defer c.server.writeDone()
+			}
+		}
+	}
 	// What INFO commandstats reports: calls, time spent, and calls that answered an error.
 	start, errorsBefore := time.Now(), c.errorReplies
-	c.store.stripes = c.keyStripes(cmd, args)
+	c.store.stripes, c.store.batched = stripes, c.batch.holding
 	cmd.Handler(c, args)
-	c.store.stripes = nil
+	c.store.stripes, c.store.batched = nil, false
+	if c.batch.holding {
+		c.batch.commands++
+	}
 	stats := c.server.commandStats[cmd]
 	stats.Usec.Add(time.Since(start).Microseconds())
 	stats.Calls.Add(1)
@@ -119,6 +130,56 @@ func (c *client) keyStripes(cmd *command, args [][]byte) []int {
 	slices.Sort(stripes)
 	c.stripes = slices.Compact(stripes)
 	return c.stripes
+}
+
+// batchSize is the most commands of a pipeline that run under one taking of their locks.
+const batchSize = 16
+
+// batch is what a client keeps locked from one command of a pipeline to the next: the stripes
+// of a write, locked for writing, and the write's hold on shutdown (startWrite). The commands
+// after it that have arrived already and need no other stripe run under them, up to
+// batchSize, locking nothing: a pipeline of INCRs of one counter locks its stripe once
+// (GUIDE.md: "Pipelines"). Whatever needs another stripe, the whole store or the owner ends
+// the batch first, and so does the wait for the client (flush): a batch never waits for
+// anything while it holds its stripes.
+type batch struct {
+	stripes  []int
+	holding  bool
+	commands int
+}
+
+// covers reports whether a command that locks stripes can run in the batch.
+func (b *batch) covers(stripes []int) bool {
+	if !b.holding || stripes == nil || b.commands == batchSize {
+		return false
+	}
+	for _, stripe := range stripes {
+		if !slices.Contains(b.stripes, stripe) {
+			return false
+		}
+	}
+	return true
+}
+
+// canBatch reports whether a write may start a batch: it has keys, and a client's next command
+// has arrived behind it. The master's commands are applied one at a time, between snapshots
+// (streamApply), and the append-only file's have no client behind them.
+func (c *client) canBatch(stripes []int) bool {
+	return stripes != nil && c.master == nil && c.reader != nil && c.reader.Buffered() > 0
+}
+
+// startBatch locks a write's stripes for it and the commands after it; endBatch lets them go.
+func (c *client) startBatch(stripes []int) {
+	c.batch = batch{stripes: append(c.batch.stripes[:0], stripes...), holding: true}
+	c.store.lock(c.batch.stripes, true)
+}
+
+func (c *client) endBatch() {
+	if c.batch.holding {
+		c.store.unlock(c.batch.stripes, true)
+		c.server.writeDone()
+		c.batch.holding = false
+	}
 }
 
 // diskError is why write commands are refused, in Redis's words

@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,10 +21,11 @@ import (
 )
 
 // Writers on many keys at once, and commands on several keys that cross their paths (MSET,
-// RENAME, a shared counter): the append-only file, replayed, and a replica, fed the stream,
-// both end with exactly the master's keys, values and expiry times. Writes to different
-// stripes run side by side (store.go), and the log must keep one order that reproduces the
-// keyspace: each key's writes in the order they happened. make test runs it
+// RENAME, a shared counter), in pipelines whose commands share a batch's locks where they can:
+// the append-only file, replayed, and a replica, fed the stream, both end with exactly the
+// master's keys, values and expiry times. Writes to different stripes run side by side
+// (store.go), and the log must keep one order that reproduces the keyspace: each key's writes
+// in the order they happened. make test runs it
 // once (under -race); RUNS=100 go test -race -run ConcurrentWritersOneOrder repeats it.
 func TestConcurrentWritersOneOrder(t *testing.T) {
 	for run := range runsFromEnv(t) {
@@ -61,9 +65,13 @@ func TestConcurrentWritersOneOrder(t *testing.T) {
 						case 7:
 							batch.WriteString(cmd("INCRBY", other, "3")) // an error on a value that is not a number
 						}
+						// A pipeline's commands on the stripes of a write before them run in its batch
+						// (commands.go): a second write of own's stripe, in one when the last touched own.
+						batch.WriteString(cmd("APPEND", own, "+"))
 						conn.Send(batch.String())
-						conn.Reply()
-						conn.Reply()
+						for range 3 {
+							conn.Reply()
+						}
 					}
 				})
 			}
@@ -197,5 +205,133 @@ func TestWritesOnOtherStripesRunBeside(t *testing.T) {
 	case <-done:
 	case <-time.After(hangGuard):
 		t.Fatal("a write on stripe 5 waited for one holding stripe 3")
+	}
+}
+
+// A pipeline's commands on the stripes of a write before them run under its locks, taken once:
+// let go when a command needs another stripe, after batchSize commands, and before the server
+// waits for the client.
+func TestPipelineLocksOnce(t *testing.T) {
+	srv := newServer(t, Config{Bind: "127.0.0.1", MaxClients: 10})
+	serverEnd, clientEnd := net.Pipe()
+	t.Cleanup(func() { clientEnd.Close(); serverEnd.Close() })
+	go io.Copy(io.Discard, clientEnd) // the replies
+	c := newClient(srv, serverEnd)
+	k, other := keyOnStripe(t, 5), keyOnStripe(t, 9)
+	locked := func(stripe int) bool {
+		if srv.store.stripes[stripe].TryLock() {
+			srv.store.stripes[stripe].Unlock()
+			return false
+		}
+		return true
+	}
+	run := func(n int) {
+		for range n {
+			args, err := c.reader.ReadCommand()
+			require.NoError(t, err)
+			c.execute(args)
+		}
+	}
+	pipeline := strings.Repeat(cmd("INCR", k), batchSize+1) + cmd("GET", other) + cmd("INCR", k) + cmd("SET", other, "v") + cmd("GET", other)
+	go clientEnd.Write([]byte(pipeline))
+
+	run(1)
+	assert.True(t, locked(5), "the write's stripe stays locked for the commands behind it")
+	assert.False(t, locked(9))
+	run(batchSize - 1)
+	assert.Equal(t, batchSize, c.batch.commands, "one batch")
+	run(1)
+	assert.Equal(t, 1, c.batch.commands, "the next command starts the next batch")
+	run(1) // GET of another stripe
+	assert.False(t, locked(5), "a command on another stripe ends the batch first")
+	run(1) // INCR: a batch of its own, which the SET of another stripe behind it ends
+	assert.True(t, locked(5))
+	run(2) // SET, then a GET of the same stripe, in the SET's batch
+	assert.False(t, locked(5))
+	assert.True(t, locked(9), "a read runs in the batch of the write before it")
+	assert.Equal(t, 2, c.batch.commands)
+
+	read := make(chan error)
+	go func() {
+		_, err := c.reader.ReadCommand() // waits for the client
+		read <- err
+	}()
+	require.Eventually(t, func() bool { return !locked(9) }, hangGuard, pollEvery, "the server waits for the client with nothing locked")
+	clientEnd.Write([]byte(cmd("PING")))
+	require.NoError(t, <-read)
+
+	var e entry
+	srv.store.Read(func(ks *Keyspace) { e, _ = ks.Get(k) })
+	assert.Equal(t, strconv.Itoa(batchSize+2), string(e.value), "every INCR counted")
+}
+
+// BenchmarkPipelineLocks is the store's side of a pipeline of 16 SETs, no network: each
+// command locking its stripe ("each"), or the locks taken once for the pipeline ("once", the
+// way a batch takes them, commands.go), from as many goroutines as -cpu gives:
+//
+//	go test -run '^$' -bench PipelineLocks -cpu 1,2 -count 5
+//
+// With one key ("onekey"), taking its stripe once saves most of what locking costs. With
+// random keys ("random"), a pipeline's stripes taken together are about 14 of the 64: two
+// pipelines on two cores nearly always want one of each other's, and take turns where
+// commands one stripe at a time run side by side. So a batch holds one write's stripes only.
+func BenchmarkPipelineLocks(b *testing.B) {
+	keys := make([]string, 1<<16)
+	stripes := make([]int, len(keys))
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%012d", i)
+		stripes[i] = stripeOf([]byte(keys[i]))
+	}
+	value := []byte(strings.Repeat("v", 16))
+	sets := make([]func(k *Keyspace), len(keys)) // made before: a closure made per SET is an allocation
+	for i, key := range keys {
+		sets[i] = func(k *Keyspace) { k.Set(key, entry{value: value}) }
+	}
+	for _, keyset := range []string{"onekey", "random"} {
+		for _, locking := range []string{"each", "once"} {
+			b.Run(keyset+"/"+locking, func(b *testing.B) {
+				s := NewStore()
+				var next atomic.Int64
+				b.RunParallel(func(pb *testing.PB) {
+					pipeline := make([]int, 16) // the keys' indexes
+					var union []int
+					command := clientStore{Store: s, stripes: make([]int, 1)}
+					for i := int(next.Add(1)-1) * 7919; ; {
+						for j := range pipeline {
+							if keyset == "random" {
+								pipeline[j] = i * 2654435761 % len(keys) // spread over the keys
+							}
+							i++
+						}
+						if locking == "once" {
+							union = union[:0]
+							for _, x := range pipeline {
+								union = append(union, stripes[x])
+							}
+							slices.Sort(union)
+							union = slices.Compact(union)
+							s.lock(union, true)
+						}
+						for _, x := range pipeline {
+							if !pb.Next() {
+								if locking == "once" {
+									s.unlock(union, true)
+								}
+								return
+							}
+							command.stripes[0] = stripes[x]
+							if locking == "once" {
+								s.writeLocked(command.stripes, sets[x])
+							} else {
+								command.Write(sets[x])
+							}
+						}
+						if locking == "once" {
+							s.unlock(union, true)
+						}
+					}
+				})
+			})
+		}
 	}
 }

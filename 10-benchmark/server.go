@@ -398,6 +398,7 @@ type client struct {
 	store  clientStore // the keyspace, with the stripes of the running command's keys
 	// stripes is the room keyStripes reuses from command to command.
 	stripes []int
+	batch   batch // the stripes a pipeline's commands hold from one to the next (commands.go)
 	conn    net.Conn
 	reader  *resp.Reader
 	// readWhenReady reads from the socket with a buffer taken once bytes are there, or is nil
@@ -486,6 +487,7 @@ func (c *client) serve() {
 			c.server.repl.dropReplica(c.replica)
 		}
 	}()
+	defer c.endBatch()
 	// Every command's arguments come in one slice, handed back to the reader for the next: no
 	// command keeps the slice, only the arguments in it, and a short command saves its largest
 	// allocation.
@@ -546,6 +548,7 @@ func (c *client) serve() {
 // be written, the connection is dropped rather than a write acknowledged that is not in the
 // file.
 func (c *client) flush() error {
+	c.endBatch() // the replies, the file and the next read may wait: nothing stays locked meanwhile
 	if aof := c.server.aof.Load(); aof != nil && c.logged > 0 {
 		if err := aof.flush(c.logged, aof.fsyncPolicy() == "always"); err != nil {
 			return err

@@ -229,14 +229,29 @@ func (s *Store) Read(f func(k *Keyspace))  { s.read(nil, f) }
 func (s *Store) Write(f func(k *Keyspace)) { s.write(nil, f) }
 
 // clientStore is the store as a client's command uses it: with the stripes of the command's
-// keys, which execute sets while it runs, or nil.
+// keys, which execute sets while it runs, or nil; batched while the client's pipeline holds
+// them locked for writing already (execute), so that its reads and writes lock nothing.
 type clientStore struct {
 	*Store
 	stripes []int
+	batched bool
 }
 
-func (c *clientStore) Read(f func(k *Keyspace))  { c.Store.read(c.stripes, f) }
-func (c *clientStore) Write(f func(k *Keyspace)) { c.Store.write(c.stripes, f) }
+func (c *clientStore) Read(f func(k *Keyspace)) {
+	if c.batched {
+		c.Store.writeLocked(c.stripes, f) // a reader that holds a write lock deletes what expired at once
+		return
+	}
+	c.Store.read(c.stripes, f)
+}
+
+func (c *clientStore) Write(f func(k *Keyspace)) {
+	if c.batched {
+		c.Store.writeLocked(c.stripes, f)
+		return
+	}
+	c.Store.write(c.stripes, f)
+}
 
 // read runs f with the keyspace locked for reading: the stripes given (many readers may run
 // at once), or with none the whole store. Expired keys that f came across are deleted
@@ -280,6 +295,11 @@ var readers = sync.Pool{New: func() any { return new(Keyspace) }}
 func (s *Store) write(stripes []int, f func(k *Keyspace)) {
 	s.lock(stripes, true)
 	defer s.unlock(stripes, true)
+	s.writeLocked(stripes, f)
+}
+
+// writeLocked is write with the stripes locked already.
+func (s *Store) writeLocked(stripes []int, f func(k *Keyspace)) {
 	k := &s.stripes[0].writer // the first stripe held: stripe 0 when they all are
 	if stripes != nil {
 		k = &s.stripes[stripes[0]].writer
