@@ -109,13 +109,7 @@ func runsFromEnv(t *testing.T) int {
 // back and forth (a cache line a core writes has to leave the other's cache), and that, not
 // the locks, is what a write costs on two cores.
 func BenchmarkStoreWrites(b *testing.B) {
-	keys := make([]string, 1<<16)
-	stripes := make([]int, len(keys))
-	for i := range keys {
-		keys[i] = fmt.Sprintf("key:%012d", i)
-		stripes[i] = stripeOf([]byte(keys[i]))
-	}
-	value := []byte(strings.Repeat("v", 16))
+	keys, stripes, value := benchmarkKeys()
 	for _, apart := range []bool{true, false} {
 		name := map[bool]string{true: "apart", false: "across"}[apart]
 		b.Run(name, func(b *testing.B) {
@@ -141,6 +135,18 @@ func BenchmarkStoreWrites(b *testing.B) {
 			})
 		})
 	}
+}
+
+// benchmarkKeys returns the keys the store's benchmarks write, each key's stripe, and the
+// 16-byte value they write.
+func benchmarkKeys() (keys []string, stripes []int, value []byte) {
+	keys = make([]string, 1<<16)
+	stripes = make([]int, len(keys))
+	for i := range keys {
+		keys[i] = fmt.Sprintf("key:%012d", i)
+		stripes[i] = stripeOf([]byte(keys[i]))
+	}
+	return keys, stripes, []byte(strings.Repeat("v", 16))
 }
 
 // keyOnStripe returns a key of stripe want.
@@ -276,13 +282,7 @@ func TestPipelineLocksOnce(t *testing.T) {
 // pipelines on two cores nearly always want one of each other's, and take turns where
 // commands one stripe at a time run side by side. So a batch holds one write's stripes only.
 func BenchmarkPipelineLocks(b *testing.B) {
-	keys := make([]string, 1<<16)
-	stripes := make([]int, len(keys))
-	for i := range keys {
-		keys[i] = fmt.Sprintf("key:%012d", i)
-		stripes[i] = stripeOf([]byte(keys[i]))
-	}
-	value := []byte(strings.Repeat("v", 16))
+	keys, stripes, value := benchmarkKeys()
 	sets := make([]func(k *Keyspace), len(keys)) // made before: a closure made per SET is an allocation
 	for i, key := range keys {
 		sets[i] = func(k *Keyspace) { k.Set(key, entry{value: value}) }
