@@ -72,4 +72,64 @@ var step10 = []*Stage{
 			}
 		},
 	},
+	{
+		Step: 10, Name: "pipeline-one-key", Title: "a pipeline of commands on one key: each runs on what the one before it left, and the replies come in order",
+		Guide: "10-benchmark/GUIDE.md: Pipelines (commands.go)",
+		Check: func(s *Session) {
+			var send strings.Builder
+			var want []string
+			do := func(reply string, args ...string) {
+				send.WriteString(cmd(args...))
+				want = append(want, reply)
+			}
+			for round := range 3 { // a key of another stripe between rounds, most likely
+				for i := 1; i <= 20; i++ {
+					do(integer(round*20+i), "INCR", "counter")
+				}
+				do(bulk(itoa(round*20+20)), "GET", "counter")
+				do(ok, "SET", "other:"+itoa(round), "x")
+			}
+			do(integer(62), "INCRBY", "counter", "2")
+			do(integer(3), "APPEND", "counter", "!")
+			do(bulk("62!"), "GET", "counter")
+			do(notAnInteger, "INCR", "counter")
+			do(integer(1), "EXPIRE", "counter", "100")
+			do(integer(100), "TTL", "counter")
+			do(integer(1), "PERSIST", "counter")
+			do(integer(-1), "TTL", "counter")
+			do(bulk("62!"), "GETDEL", "counter")
+			do(integer(0), "EXISTS", "counter")
+			do(nullBulk, "GET", "counter")
+			do(integer(1), "INCR", "counter")
+			s.Dial().Exchange(send.String(), want...)
+		},
+	},
+	{
+		Step: 10, Name: "expires-counted", Title: "INFO keyspace counts the keys with an expiry as commands give, move and take it away",
+		Guide: "10-benchmark/GUIDE.md: A key's memory (store.go)",
+		Check: func(s *Session) {
+			c := s.Dial()
+			expect := func(keys, expires int) {
+				line := "db0:keys=" + itoa(keys) + ",expires=" + itoa(expires) + ",avg_ttl="
+				reply := c.Do("INFO", "keyspace")
+				if !contains(reply, line) {
+					s.Fail("INFO keyspace answered %s where Redis counts %s", quote(reply), quote(line+"..."))
+				}
+			}
+			c.Exchange(cmd("SET", "a", "1", "EX", "100")+cmd("SET", "b", "2"), ok, ok)
+			expect(2, 1)
+			c.Exchange(cmd("EXPIRE", "b", "100")+cmd("PERSIST", "a"), integer(1), integer(1))
+			expect(2, 1)
+			c.Exchange(cmd("RENAME", "b", "c")+cmd("SET", "c", "3", "KEEPTTL"), ok, ok)
+			expect(2, 1)
+			c.Exchange(cmd("COPY", "c", "d"), integer(1))
+			expect(3, 2)
+			c.Exchange(cmd("SET", "c", "5")+cmd("GETEX", "d", "PERSIST"), ok, bulk("3"))
+			expect(3, 0)
+			c.Exchange(cmd("SETEX", "e", "100", "v")+cmd("GETSET", "a", "6"), ok, bulk("1"))
+			expect(4, 1)
+			c.Exchange(cmd("DEL", "e"), integer(1))
+			expect(3, 0)
+		},
+	},
 }
