@@ -96,10 +96,10 @@ func (sn *snapshot) size() (keys, expires int) { return sn.keys, sn.expires }
 func (sn *snapshot) each(f func(key string, e entry) error) error {
 	defer sn.end()
 	defer readingSnapshot()()
-	var shard []keyEntry
+	var copied []keyEntry
 	for i := range shardCount {
-		shard = sn.copyShard(i, shard[:0])
-		for _, ke := range shard {
+		copied = sn.copyShard(i, copied[:0])
+		for _, ke := range copied {
 			if err := f(ke.key, ke.e); err != nil {
 				return err
 			}

@@ -22,7 +22,8 @@ type entry struct {
 // in one map and the expiry times of the keys that have one in another, as Redis keeps two
 // dicts, db->dict and db->expires (src/server.h). A map's slot holds its key and value side by
 // side: a string key and an entry take 48 bytes, a string key and a string 32, and most keys
-// have no expiry. With 16-byte values that is a sixth of a key's memory.
+// have no expiry. A million keys of 16-byte values went from 1.22× Redis's memory to 0.94×
+// (PERFORMANCE.md).
 type shard struct {
 	values  map[string]string
 	expires map[string]int64
@@ -52,10 +53,10 @@ type Store struct {
 	// command takes the stripes of its keys in increasing order (no two commands can each hold
 	// one the other waits for), for reading or writing (GUIDE.md: "Goroutines and locks").
 	stripes [stripeCount]stripe
-	// shards hold every key and its entry, each key in the shard its hash picks, so that a
-	// snapshot can copy the keyspace a shard at a time (snapshot.go). Each is guarded by its
-	// stripe; the fields after it, atomics and test seams aside, by every stripe: what reads
-	// them holds one at least, what changes them holds them all.
+	// shards hold every key, its value and its expiry, each key in the shard its hash picks,
+	// so that a snapshot can copy the keyspace a shard at a time (snapshot.go). Each is guarded
+	// by its stripe; the fields after it, atomics and test seams aside, by every stripe: what
+	// reads them holds one at least, what changes them holds them all.
 	shards [shardCount]shard
 	// snapshots are the snapshots being read: before a key changes, each may need to record
 	// what it held.

@@ -82,7 +82,7 @@ var step10 = []*Stage{
 				send.WriteString(cmd(args...))
 				want = append(want, reply)
 			}
-			for round := range 3 { // a key of another stripe between rounds, most likely
+			for round := range 3 { // another key between the rounds: a server that locks per key lets go and takes again
 				for i := 1; i <= 20; i++ {
 					do(integer(round*20+i), "INCR", "counter")
 				}
